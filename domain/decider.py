@@ -1,0 +1,398 @@
+"""The journey decider: the rules, as two pure functions every consumer shares.
+
+`decide(state, command, today, calendar)` returns the events a command produces or raises a
+DomainError; `evolve(state, event)` folds one event into the state. The workflow, the read
+models and the auditors' replay all use these two and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from domain import commands as c
+from domain import events as e
+from domain.calendar import WorkingDayCalendar, birthday
+from domain.deadlines import MISSED, Deadline, open_deadlines
+from domain.errors import DomainError
+from domain.model import (
+    ADULTHOOD, CATEGORIES, CLOSE_REASONS, CLOSED, CP, EIGHTEENTH_BIRTHDAY, ETHNICITIES,
+    NOT_STARTED, PLAN, REFERRAL, REVIEW_DECISIONS, ROLES, ROTH, SECTION_47, SEXES, STEP_DOWNS,
+    STRATEGY_OUTCOMES, CORE_GROUP, FIRST_CORE_GROUP, INITIAL_CONFERENCE, REVIEW_CONFERENCE, VISIT,
+    DeadlineKey, DeadlineRecord, Extension, JourneyState, Plan, initial_state,
+)
+
+__all__ = ["decide", "evolve", "fold", "initial_state"]
+
+S47_PATHWAYS = {"s47_roth": ROTH, "s47_cp": CP}
+WRITING_ROLES = ("system", "practitioner", "manager", "admin")
+POLICY_ROLES = ("system", "manager", "admin")
+
+
+def decide(
+    state: JourneyState, command: c.Command, today: date, calendar: WorkingDayCalendar
+) -> list[e.Event]:
+    handler = _DECIDERS.get(type(command))
+    if handler is None:
+        raise DomainError("unknown_command", f"{type(command).__name__} is not a journey command.")
+    _check_role(command)
+    if not isinstance(command, c.StartJourney):
+        if state.stage == NOT_STARTED:
+            raise DomainError("journey_not_started", "This journey has not been started.")
+        if state.closed:
+            if isinstance(command, c.ObserveDay):
+                return []
+            raise DomainError(
+                "journey_closed",
+                f"This journey was closed on {state.closed_on:%d %B %Y}; nothing more can be recorded on it.",
+            )
+    return handler(state, command, today, calendar)
+
+
+def evolve(state: JourneyState, event: e.Event) -> JourneyState:
+    state = _EVOLVERS[type(event)](state, event)
+    return replace(state, version=state.version + 1)
+
+
+def fold(events, state: JourneyState | None = None) -> JourneyState:
+    state = state or initial_state()
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+# --- refusals shared by several commands --------------------------------------------------
+
+def _check_role(command) -> None:
+    role = command.actor.role
+    if role not in ROLES:
+        raise DomainError("invalid_value", f"{role!r} is not a role.")
+    if isinstance(command, c.ExtendDeadline) and role != "manager":
+        raise DomainError("not_allowed_for_role", "Only a manager can approve a deadline extension.")
+    if isinstance(command, c.ChangePolicy) and role not in POLICY_ROLES:
+        raise DomainError("not_allowed_for_role", "Only a manager can change a journey's timescale policy.")
+    if role not in WRITING_ROLES:
+        raise DomainError("not_allowed_for_role", f"A {role} can read journeys but not record anything.")
+
+
+def _check_date(occurred_on: date, today: date, not_before: date | None, step: str, previous: str) -> None:
+    if occurred_on > today:
+        raise DomainError(
+            "date_in_future", f"The {step} date {occurred_on:%d %B %Y} is in the future."
+        )
+    if not_before is not None and occurred_on < not_before:
+        raise DomainError(
+            "date_before_previous_step",
+            f"The {step} date {occurred_on:%d %B %Y} is before the {previous} on {not_before:%d %B %Y}.",
+        )
+
+
+def _check_choice(value, allowed, what: str) -> None:
+    if value not in allowed:
+        raise DomainError("invalid_value", f"{value!r} is not a valid {what}; expected one of {', '.join(allowed)}.")
+
+
+def _check_categories(categories, pathway: str) -> None:
+    if not categories:
+        raise DomainError(
+            "category_required",
+            "A plan needs at least one category of harm (physical, emotional, sexual or neglect).",
+        )
+    for category in categories:
+        _check_choice(category, CATEGORIES, "category of harm")
+    if len(set(categories)) != len(categories):
+        raise DomainError("invalid_value", "A category of harm is listed twice.")
+
+
+def _require_plan(state: JourneyState, step: str) -> None:
+    if state.stage != PLAN:
+        if state.stage == REFERRAL:
+            raise DomainError("strategy_discussion_required", f"A {step} needs a strategy discussion and an initial conference first.")
+        raise DomainError("initial_conference_required", f"A {step} can only be recorded once an initial conference has made a plan.")
+
+
+def _met(state, today, calendar, kinds, occurred_on) -> list[e.Event]:
+    """DeadlineMet for the open deadline of one of `kinds` that this step fulfils."""
+    for deadline in open_deadlines(state, state.policy, calendar, today):
+        if deadline.kind in kinds:
+            return [_deadline_met(deadline, occurred_on)]
+    return []
+
+
+def _deadline_met(deadline: Deadline, occurred_on: date) -> e.DeadlineMet:
+    return e.DeadlineMet(
+        occurred_on=occurred_on, kind=deadline.kind, due_on=deadline.due_on,
+        original_due_on=deadline.original_due_on, on_time=occurred_on <= deadline.due_on,
+    )
+
+
+# --- one function per command -------------------------------------------------------------
+
+def _start(state, cmd: c.StartJourney, today, calendar):
+    if state.stage != NOT_STARTED:
+        raise DomainError("journey_already_open", f"A journey is already open for this young person ({state.journey_id}).")
+    person = cmd.young_person
+    if not person.id or len(person.id) > 20:
+        raise DomainError("invalid_value", "The young person's LA child id must be 1 to 20 characters.")
+    _check_choice(person.sex, SEXES, "sex")
+    _check_choice(person.ethnicity, ETHNICITIES, "ethnicity code")
+    if person.date_of_birth > today:
+        raise DomainError("date_in_future", "The date of birth is in the future.")
+    _check_date(cmd.referral_date, today, person.date_of_birth, "referral", "date of birth")
+    if cmd.referral_date >= birthday(person.date_of_birth, ADULTHOOD):
+        raise DomainError(
+            "young_person_too_old",
+            "The young person was 18 or over on the referral date; adult services are responsible.",
+        )
+    return [e.JourneyStarted(cmd.referral_date, cmd.journey_id, cmd.local_authority, person, cmd.policy)]
+
+
+def _strategy_discussion(state, cmd: c.RecordStrategyDiscussion, today, calendar):
+    _check_choice(cmd.outcome, STRATEGY_OUTCOMES, "strategy discussion outcome")
+    if state.stage == PLAN:
+        raise DomainError(
+            "step_out_of_order",
+            "A strategy discussion cannot be recorded while a plan is in place; record a review conference instead.",
+        )
+    _check_date(cmd.occurred_on, today, state.last_step_on, "strategy discussion", "previous step")
+    pathway = S47_PATHWAYS.get(cmd.outcome)
+    held = e.StrategyDiscussionHeld(cmd.occurred_on, cmd.outcome, pathway)
+    if pathway:
+        return [held]
+    # No s.47 enquiry (or one that ends with no further action): the journey ends here.
+    return [held, e.JourneyClosed(cmd.occurred_on, cmd.outcome, step_down=_step_down_of(cmd.outcome))]
+
+
+def _step_down_of(outcome: str) -> str | None:
+    return outcome if outcome in ("child_in_need", "early_help") else None
+
+
+def _initial_conference(state, cmd: c.RecordInitialConference, today, calendar):
+    if state.stage == REFERRAL:
+        raise DomainError("strategy_discussion_required", "An initial conference needs a strategy discussion that opened a s.47 enquiry.")
+    if state.stage == PLAN:
+        raise DomainError("step_out_of_order", "The initial conference has already been held; record a review conference instead.")
+    _check_choice(cmd.decision, ("plan", "no_plan"), "conference decision")
+    _check_date(cmd.occurred_on, today, state.last_step_on, "initial conference", "strategy discussion")
+    met = _met(state, today, calendar, (INITIAL_CONFERENCE,), cmd.occurred_on)
+    if cmd.decision == "plan":
+        _check_categories(cmd.categories, state.pathway)
+        return [
+            e.InitialConferenceHeld(cmd.occurred_on, "plan", tuple(cmd.categories), None), *met,
+            e.PlanStarted(cmd.occurred_on, state.pathway, tuple(cmd.categories), state.pathway == ROTH),
+        ]
+    if cmd.categories:
+        raise DomainError("unexpected_categories", "Categories of harm are recorded only when the conference makes a plan.")
+    if cmd.step_down is None:
+        raise DomainError("step_down_required", "Say whether the young person steps down to child in need, early help or none.")
+    _check_choice(cmd.step_down, STEP_DOWNS, "step down")
+    return [
+        e.InitialConferenceHeld(cmd.occurred_on, "no_plan", (), cmd.step_down), *met,
+        e.JourneyClosed(cmd.occurred_on, "no_plan", step_down=cmd.step_down),
+    ]
+
+
+def _core_group(state, cmd: c.RecordCoreGroup, today, calendar):
+    _require_plan(state, "core group")
+    _check_date(cmd.occurred_on, today, state.last_core_group_on or state.initial_conference_on, "core group", "previous core group or conference")
+    return [e.CoreGroupHeld(cmd.occurred_on), *_met(state, today, calendar, (FIRST_CORE_GROUP, CORE_GROUP), cmd.occurred_on)]
+
+
+def _visit(state, cmd: c.RecordVisit, today, calendar):
+    # Visits are often recorded late and out of order, so only the referral bounds them.
+    _check_date(cmd.occurred_on, today, state.referral_date, "visit", "referral")
+    events = [e.VisitRecorded(cmd.occurred_on, bool(cmd.seen_alone))]
+    if state.stage == PLAN and cmd.occurred_on >= max(state.last_visit_on or state.plan.started_on, state.plan.started_on):
+        events += _met(state, today, calendar, (VISIT,), cmd.occurred_on)
+    return events
+
+
+def _review_conference(state, cmd: c.RecordReviewConference, today, calendar):
+    _require_plan(state, "review conference")
+    _check_choice(cmd.decision, REVIEW_DECISIONS, "review decision")
+    _check_date(cmd.occurred_on, today, state.last_review_on or state.initial_conference_on, "review conference", "previous conference")
+    if cmd.categories:
+        _check_categories(cmd.categories, state.pathway)
+    categories = tuple(cmd.categories) or state.plan.categories
+    events = [e.ReviewConferenceHeld(cmd.occurred_on, cmd.decision, tuple(cmd.categories)),
+              *_met(state, today, calendar, (REVIEW_CONFERENCE,), cmd.occurred_on)]
+    if cmd.decision in ("transfer_to_roth", "transfer_to_cp"):
+        target = ROTH if cmd.decision == "transfer_to_roth" else CP
+        if target == state.pathway:
+            raise DomainError("already_on_pathway", f"The young person is already on the {target.upper()} pathway.")
+        events.append(e.PathwayTransferred(cmd.occurred_on, state.pathway, target, categories, target == ROTH))
+    elif cmd.decision == "end_plan":
+        if cmd.step_down is None:
+            raise DomainError("step_down_required", "Say whether the young person steps down to child in need, early help or none.")
+        _check_choice(cmd.step_down, STEP_DOWNS, "step down")
+        events += [e.PlanEnded(cmd.occurred_on, cmd.step_down),
+                   e.JourneyClosed(cmd.occurred_on, "plan_ended", step_down=cmd.step_down)]
+    return events
+
+
+def _extend(state, cmd: c.ExtendDeadline, today, calendar):
+    if not cmd.reason or not cmd.reason.strip():
+        raise DomainError("reason_required", "An extension needs the reason it was approved.")
+    current = next((d for d in open_deadlines(state, state.policy, calendar, today) if d.kind == cmd.deadline), None)
+    if current is None or current.kind == EIGHTEENTH_BIRTHDAY:
+        raise DomainError("deadline_not_open", f"There is no open {cmd.deadline.replace('_', ' ')} deadline to extend.")
+    if current.status == MISSED:
+        raise DomainError(
+            "deadline_passed",
+            f"The {cmd.deadline.replace('_', ' ')} deadline passed on {current.due_on:%d %B %Y}; an extension must be approved before it is missed.",
+        )
+    if cmd.new_due_on <= current.due_on:
+        raise DomainError("extension_not_later", f"The new due date must be after {current.due_on:%d %B %Y}.")
+    return [e.DeadlineExtended(today, cmd.deadline, current.original_due_on, current.due_on, cmd.new_due_on, cmd.reason.strip(), cmd.actor.id)]
+
+
+def _close(state, cmd: c.CloseJourney, today, calendar):
+    _check_choice(cmd.reason, CLOSE_REASONS, "closure reason")
+    _check_date(cmd.occurred_on, today, state.last_step_on, "closure", "previous step")
+    return [e.JourneyClosed(cmd.occurred_on, cmd.reason, note=cmd.note)]
+
+
+def _change_policy(state, cmd: c.ChangePolicy, today, calendar):
+    if cmd.policy == state.policy:
+        raise DomainError("policy_unchanged", f"The journey already follows {cmd.policy.version}.")
+    return [e.TimescalePolicyChanged(today, cmd.policy)]
+
+
+def _observe_day(state, cmd: c.ObserveDay, today, calendar):
+    """The clock: reminders as a deadline approaches, misses once it has passed, and adulthood."""
+    events: list[e.Event] = []
+    for deadline in open_deadlines(state, state.policy, calendar, cmd.today):
+        if deadline.kind == EIGHTEENTH_BIRTHDAY:
+            if cmd.today >= deadline.due_on:
+                return [e.EighteenthBirthdayReached(deadline.due_on),
+                        e.JourneyClosed(deadline.due_on, "eighteenth_birthday", note="transition to adult services")]
+        elif deadline.status == MISSED:
+            if deadline.key not in state.missed:
+                events.append(e.DeadlineMissed(
+                    occurred_on=_day_after(deadline.due_on), kind=deadline.kind,
+                    due_on=deadline.due_on, original_due_on=deadline.original_due_on,
+                ))
+            continue
+        if (deadline.reminder_on and deadline.reminder_on <= cmd.today <= deadline.due_on
+                and deadline.key not in state.reminded):
+            events.append(e.DeadlineApproaching(cmd.today, deadline.kind, deadline.due_on))
+    return events
+
+
+def _day_after(day: date) -> date:
+    return date.fromordinal(day.toordinal() + 1)
+
+
+_DECIDERS = {
+    c.StartJourney: _start,
+    c.RecordStrategyDiscussion: _strategy_discussion,
+    c.RecordInitialConference: _initial_conference,
+    c.RecordCoreGroup: _core_group,
+    c.RecordVisit: _visit,
+    c.RecordReviewConference: _review_conference,
+    c.ExtendDeadline: _extend,
+    c.CloseJourney: _close,
+    c.ChangePolicy: _change_policy,
+    c.ObserveDay: _observe_day,
+}
+
+
+# --- evolve: one function per event ---------------------------------------------------------
+
+def _started(s: JourneyState, ev: e.JourneyStarted) -> JourneyState:
+    return replace(
+        s, journey_id=ev.journey_id, local_authority=ev.local_authority, young_person=ev.young_person,
+        referral_date=ev.occurred_on, policy=ev.policy, stage=REFERRAL, last_step_on=ev.occurred_on,
+    )
+
+
+def _strategy_held(s: JourneyState, ev: e.StrategyDiscussionHeld) -> JourneyState:
+    s = replace(s, strategy_discussion_on=ev.occurred_on, last_step_on=ev.occurred_on)
+    if ev.pathway:
+        s = replace(s, stage=SECTION_47, pathway=ev.pathway, s47_started_on=s.s47_started_on or ev.occurred_on)
+    return s
+
+
+def _conference_held(s: JourneyState, ev: e.InitialConferenceHeld) -> JourneyState:
+    return replace(s, initial_conference_on=ev.occurred_on, last_step_on=ev.occurred_on)
+
+
+def _plan_started(s: JourneyState, ev: e.PlanStarted) -> JourneyState:
+    return replace(s, stage=PLAN, plan=Plan(ev.occurred_on, ev.categories, ev.outside_home))
+
+
+def _core_group_held(s: JourneyState, ev: e.CoreGroupHeld) -> JourneyState:
+    return replace(s, last_core_group_on=ev.occurred_on, core_groups_held=s.core_groups_held + 1,
+                   last_step_on=max(s.last_step_on, ev.occurred_on))
+
+
+def _visit_recorded(s: JourneyState, ev: e.VisitRecorded) -> JourneyState:
+    return replace(s, last_visit_on=max(s.last_visit_on or ev.occurred_on, ev.occurred_on))
+
+
+def _review_held(s: JourneyState, ev: e.ReviewConferenceHeld) -> JourneyState:
+    plan = replace(s.plan, categories=ev.categories) if ev.categories else s.plan
+    return replace(s, last_review_on=ev.occurred_on, reviews_held=s.reviews_held + 1, plan=plan,
+                   last_step_on=max(s.last_step_on, ev.occurred_on))
+
+
+def _transferred(s: JourneyState, ev: e.PathwayTransferred) -> JourneyState:
+    plan = replace(s.plan, categories=ev.categories, outside_home=ev.outside_home)
+    return replace(s, pathway=ev.to_pathway, plan=plan, transfers=s.transfers + 1)
+
+
+def _plan_ended(s: JourneyState, ev: e.PlanEnded) -> JourneyState:
+    return replace(s, step_down=ev.step_down)
+
+
+def _deadline_met_ev(s: JourneyState, ev: e.DeadlineMet) -> JourneyState:
+    record = DeadlineRecord(ev.kind, ev.due_on, ev.original_due_on, ev.occurred_on, "met" if ev.on_time else "missed")
+    return replace(s, history=(*s.history, record))
+
+
+def _extended(s: JourneyState, ev: e.DeadlineExtended) -> JourneyState:
+    others = tuple(x for x in s.extensions if not (x.kind == ev.kind and x.original_due_on == ev.original_due_on))
+    extension = Extension(ev.kind, ev.original_due_on, ev.new_due_on, ev.reason, ev.approved_by, ev.occurred_on)
+    return replace(s, extensions=(*others, extension))
+
+
+def _approaching(s: JourneyState, ev: e.DeadlineApproaching) -> JourneyState:
+    return replace(s, reminded=(*s.reminded, DeadlineKey(ev.kind, ev.due_on)))
+
+
+def _missed(s: JourneyState, ev: e.DeadlineMissed) -> JourneyState:
+    return replace(s, missed=(*s.missed, DeadlineKey(ev.kind, ev.due_on)))
+
+
+def _policy_changed(s: JourneyState, ev: e.TimescalePolicyChanged) -> JourneyState:
+    return replace(s, policy=ev.policy)
+
+
+def _adult(s: JourneyState, ev: e.EighteenthBirthdayReached) -> JourneyState:
+    return s
+
+
+def _closed(s: JourneyState, ev: e.JourneyClosed) -> JourneyState:
+    return replace(s, stage=CLOSED, closed=True, closed_on=ev.occurred_on, closure_reason=ev.reason,
+                   step_down=ev.step_down or s.step_down,
+                   last_step_on=max(s.last_step_on or ev.occurred_on, ev.occurred_on))
+
+
+_EVOLVERS = {
+    e.JourneyStarted: _started,
+    e.StrategyDiscussionHeld: _strategy_held,
+    e.InitialConferenceHeld: _conference_held,
+    e.PlanStarted: _plan_started,
+    e.CoreGroupHeld: _core_group_held,
+    e.VisitRecorded: _visit_recorded,
+    e.ReviewConferenceHeld: _review_held,
+    e.PathwayTransferred: _transferred,
+    e.PlanEnded: _plan_ended,
+    e.DeadlineMet: _deadline_met_ev,
+    e.DeadlineExtended: _extended,
+    e.DeadlineApproaching: _approaching,
+    e.DeadlineMissed: _missed,
+    e.TimescalePolicyChanged: _policy_changed,
+    e.EighteenthBirthdayReached: _adult,
+    e.JourneyClosed: _closed,
+}

@@ -1,0 +1,128 @@
+"""The journey's state and the words it is made of."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from domain.timescales import TimescalePolicy
+
+ROTH = "roth"
+CP = "cp"
+PATHWAYS = (ROTH, CP)
+
+# Stages of a journey, in the order a young person usually moves through them.
+NOT_STARTED = "not_started"
+REFERRAL = "referral"  # referred; no strategy discussion has opened a s.47 enquiry yet
+SECTION_47 = "section_47"  # s.47 enquiry under way; the initial conference is due
+PLAN = "plan"  # on a ROTH or child protection plan
+CLOSED = "closed"
+
+CATEGORIES = ("physical", "emotional", "sexual", "neglect")
+STRATEGY_OUTCOMES = ("s47_roth", "s47_cp", "child_in_need", "early_help", "no_further_action")
+STEP_DOWNS = ("child_in_need", "early_help", "none")
+REVIEW_DECISIONS = ("continue", "transfer_to_roth", "transfer_to_cp", "end_plan")
+CLOSE_REASONS = ("transferred_out", "looked_after", "died", "moved_to_adult_services", "other")
+ROLES = ("system", "practitioner", "manager", "auditor", "admin")
+SEXES = ("M", "F", "U")
+ETHNICITIES = (
+    "WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND",
+    "APKN", "ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT",
+)
+
+# Deadline kinds
+INITIAL_CONFERENCE = "initial_conference"
+FIRST_CORE_GROUP = "first_core_group"
+CORE_GROUP = "core_group"
+REVIEW_CONFERENCE = "review_conference"
+VISIT = "visit"
+EIGHTEENTH_BIRTHDAY = "eighteenth_birthday"
+
+ADULTHOOD = 18
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who sent a command: a user or an LA system, never the young person's details."""
+
+    id: str
+    role: str
+
+
+@dataclass(frozen=True)
+class YoungPerson:
+    id: str  # the LA's child id (CIN census LAchildID, at most 20 characters)
+    date_of_birth: date
+    sex: str
+    ethnicity: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    started_on: date
+    categories: tuple[str, ...]
+    outside_home: bool  # ROTH plans record the harm as outside the home
+
+
+@dataclass(frozen=True)
+class DeadlineKey:
+    kind: str
+    due_on: date
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A manager-approved extension. The original due date stays for statutory reporting."""
+
+    kind: str
+    original_due_on: date
+    new_due_on: date
+    reason: str
+    approved_by: str
+    approved_on: date
+
+
+@dataclass(frozen=True)
+class DeadlineRecord:
+    """A deadline that has been met: on time (status "met") or late (status "missed")."""
+
+    kind: str
+    due_on: date
+    original_due_on: date
+    met_on: date
+    status: str
+
+
+@dataclass(frozen=True)
+class JourneyState:
+    journey_id: str | None = None
+    local_authority: str | None = None
+    young_person: YoungPerson | None = None
+    referral_date: date | None = None
+    policy: TimescalePolicy | None = None
+    stage: str = NOT_STARTED
+    pathway: str | None = None
+    s47_started_on: date | None = None
+    strategy_discussion_on: date | None = None  # the last one: the initial conference clock
+    initial_conference_on: date | None = None
+    plan: Plan | None = None
+    last_core_group_on: date | None = None
+    core_groups_held: int = 0
+    last_review_on: date | None = None
+    reviews_held: int = 0
+    last_visit_on: date | None = None
+    transfers: int = 0
+    extensions: tuple[Extension, ...] = ()
+    reminded: tuple[DeadlineKey, ...] = ()
+    missed: tuple[DeadlineKey, ...] = ()
+    history: tuple[DeadlineRecord, ...] = ()
+    closed: bool = False
+    closed_on: date | None = None
+    closure_reason: str | None = None
+    step_down: str | None = None
+    last_step_on: date | None = None
+    version: int = 0
+
+
+def initial_state() -> JourneyState:
+    return JourneyState()

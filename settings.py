@@ -1,0 +1,94 @@
+"""Settings, read from the environment (production) or derived from a data folder (embedded).
+
+Production sets PATHWAYS_* variables; `pathways up` derives everything from `--data-dir`
+so that one folder holds the whole embedded service's state.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+@dataclass(frozen=True)
+class Settings:
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "journeys"
+    database_url: str = "sqlite:///var/pathways.db"
+    # Keys the journey workflow id derived from the LA's child id, so Temporal (whose ids
+    # are not encrypted) never holds a guessable form of it.
+    id_key: bytes = b""
+    search_attributes: bool = False
+    timescale_policy: str = "national"  # or "roth-cadence" for 6-weekly ROTH reviews
+    closure_days: tuple[date, ...] = ()
+    max_concurrent_activities: int = 50
+    max_concurrent_workflow_tasks: int = 50
+    max_cached_workflows: int = 2000
+    # Continue-as-new after this many updates: well below Temporal's 2,000 per run.
+    max_updates_per_run: int = 500
+    data_dir: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        data_dir = Path(env["PATHWAYS_DATA_DIR"]) if env.get("PATHWAYS_DATA_DIR") else None
+        defaults = cls.embedded(data_dir) if data_dir else cls()
+        closure = env.get("PATHWAYS_CLOSURE_DAYS", "")
+        return cls(
+            temporal_address=env.get("PATHWAYS_TEMPORAL_ADDRESS", defaults.temporal_address),
+            temporal_namespace=env.get("PATHWAYS_TEMPORAL_NAMESPACE", defaults.temporal_namespace),
+            task_queue=env.get("PATHWAYS_TASK_QUEUE", defaults.task_queue),
+            database_url=env.get("PATHWAYS_DATABASE_URL", defaults.database_url),
+            id_key=bytes.fromhex(env["PATHWAYS_ID_KEY"]) if env.get("PATHWAYS_ID_KEY") else defaults.id_key,
+            search_attributes=env.get("PATHWAYS_SEARCH_ATTRIBUTES", "1" if defaults.search_attributes else "0") == "1",
+            timescale_policy=env.get("PATHWAYS_TIMESCALE_POLICY", defaults.timescale_policy),
+            closure_days=tuple(date.fromisoformat(d) for d in closure.split(",") if d.strip()) or defaults.closure_days,
+            max_concurrent_activities=int(env.get("PATHWAYS_MAX_CONCURRENT_ACTIVITIES", defaults.max_concurrent_activities)),
+            max_concurrent_workflow_tasks=int(env.get("PATHWAYS_MAX_CONCURRENT_WORKFLOW_TASKS", defaults.max_concurrent_workflow_tasks)),
+            max_cached_workflows=int(env.get("PATHWAYS_MAX_CACHED_WORKFLOWS", defaults.max_cached_workflows)),
+            data_dir=data_dir,
+        )
+
+    @classmethod
+    def embedded(cls, data_dir: Path, temporal_port: int = 7233) -> "Settings":
+        """The embedded default: everything under one data folder, search attributes registered."""
+        data_dir = Path(data_dir)
+        return cls(
+            temporal_address=f"localhost:{temporal_port}",
+            database_url=f"sqlite:///{(data_dir / 'pathways.db').resolve()}",
+            id_key=embedded_id_key(data_dir),
+            search_attributes=True,
+            data_dir=data_dir,
+        )
+
+    def env(self) -> dict[str, str]:
+        """These settings as PATHWAYS_* variables, for child processes."""
+        return {
+            "PATHWAYS_TEMPORAL_ADDRESS": self.temporal_address,
+            "PATHWAYS_TEMPORAL_NAMESPACE": self.temporal_namespace,
+            "PATHWAYS_TASK_QUEUE": self.task_queue,
+            "PATHWAYS_DATABASE_URL": self.database_url,
+            "PATHWAYS_ID_KEY": self.id_key.hex(),
+            "PATHWAYS_SEARCH_ATTRIBUTES": "1" if self.search_attributes else "0",
+            "PATHWAYS_TIMESCALE_POLICY": self.timescale_policy,
+            "PATHWAYS_CLOSURE_DAYS": ",".join(d.isoformat() for d in self.closure_days),
+            "PATHWAYS_MAX_CONCURRENT_ACTIVITIES": str(self.max_concurrent_activities),
+            "PATHWAYS_MAX_CONCURRENT_WORKFLOW_TASKS": str(self.max_concurrent_workflow_tasks),
+            "PATHWAYS_MAX_CACHED_WORKFLOWS": str(self.max_cached_workflows),
+        }
+
+
+def embedded_id_key(data_dir: Path) -> bytes:
+    """The embedded default's id key: made once, kept in the data folder, readable by its owner only."""
+    path = Path(data_dir) / "id.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return bytes.fromhex(path.read_text().strip())

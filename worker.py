@@ -1,0 +1,49 @@
+"""The Temporal worker: wires the journey workflow and its activities, nothing more."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.journey import JourneyActivities
+from settings import Settings
+from store.engine import make_engine, migrate
+from store.events import EventStore
+from workflows.journey import JourneyWorkflow
+
+log = structlog.get_logger("pathways.worker")
+
+
+def build_worker(client: Client, settings: Settings, store: EventStore) -> Worker:
+    activities = JourneyActivities(store)
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[JourneyWorkflow],
+        activities=[activities.persist_journey_events],
+        # The persist activity is synchronous (SQLAlchemy); it runs on this pool.
+        activity_executor=ThreadPoolExecutor(max_workers=settings.max_concurrent_activities),
+        max_concurrent_activities=settings.max_concurrent_activities,
+        max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+        max_cached_workflows=settings.max_cached_workflows,
+    )
+
+
+async def run(settings: Settings) -> None:
+    migrate(settings.database_url)
+    store = EventStore(make_engine(settings.database_url))
+    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    log.info("worker_started", task_queue=settings.task_queue, temporal=settings.temporal_address)
+    await build_worker(client, settings, store).run()
+
+
+def main() -> None:
+    asyncio.run(run(Settings.from_env()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Sending commands to journeys: what the CLI (and later the HTTP API) call.
+
+A journey's workflow id is derived from the LA and the young person's LA child id with a
+keyed hash: deterministic, so "one open journey per young person per LA" is Temporal's own
+workflow-id rule, and not reversible, so the id shown in Temporal's UI reveals nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import date
+
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
+
+from domain.codec import to_data
+from domain.timescales import policy_in_force
+from settings import Settings
+from workflows.journey import JourneyInput, JourneyWorkflow
+
+
+class CommandRefused(Exception):
+    """The journey's rules refused a command; nothing was written."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def journey_workflow_id(key: bytes, local_authority: str, child_id: str) -> str:
+    digest = hmac.new(key, f"{local_authority}/{child_id}".encode(), hashlib.sha256).hexdigest()
+    return f"journey-{local_authority}-{digest[:32]}"
+
+
+class JourneyClient:
+    def __init__(self, client: Client, settings: Settings) -> None:
+        self.client = client
+        self.settings = settings
+
+    def workflow_id(self, local_authority: str, child_id: str) -> str:
+        return journey_workflow_id(self.settings.id_key, local_authority, child_id)
+
+    async def start(self, request: dict) -> dict:
+        """Start a journey (or answer a retried start) with update-with-start.
+
+        `request`: command_id, actor, local_authority, young_person, referral_date.
+        """
+        la = request["local_authority"]
+        referral = date.fromisoformat(str(request["referral_date"]))
+        workflow_id = self.workflow_id(la, request["young_person"]["id"])
+        command = {
+            "command_id": request["command_id"],
+            "actor": request["actor"],
+            "young_person": request["young_person"],
+            "referral_date": referral.isoformat(),
+            "policy": to_data(policy_in_force(self.settings.timescale_policy, referral)),
+        }
+        start = WithStartWorkflowOperation(
+            JourneyWorkflow.run,
+            JourneyInput(
+                local_authority=la,
+                calendar={"closure_days": [d.isoformat() for d in self.settings.closure_days]},
+                search_attributes=self.settings.search_attributes,
+                max_updates_per_run=self.settings.max_updates_per_run,
+            ),
+            id=workflow_id,
+            task_queue=self.settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            # A closed journey's workflow has completed; the next referral starts a new run.
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        )
+        try:
+            answer = await self.client.execute_update_with_start_workflow(
+                JourneyWorkflow.start_journey, command, start_workflow_operation=start, id=request["command_id"]
+            )
+        except WorkflowUpdateFailedError as err:
+            raise _refused(err) from None
+        return {**answer, "workflow_id": workflow_id}
+
+    async def send(self, workflow_id: str, request: dict) -> dict:
+        """Send one command (`request` has type, command_id, actor and the command's fields)."""
+        handle = self.client.get_workflow_handle(workflow_id)
+        try:
+            return await handle.execute_update(JourneyWorkflow.record, request, id=request["command_id"])
+        except WorkflowUpdateFailedError as err:
+            raise _refused(err) from None
+
+    async def state(self, workflow_id: str) -> dict:
+        return await self.client.get_workflow_handle(workflow_id).query(JourneyWorkflow.state)
+
+    async def raw_state(self, workflow_id: str) -> dict:
+        return await self.client.get_workflow_handle(workflow_id).query(JourneyWorkflow.raw_state)
+
+
+def _refused(err: WorkflowUpdateFailedError) -> Exception:
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.details and isinstance(cause.details[0], dict):
+        return CommandRefused(cause.details[0].get("code", cause.type or "refused"), cause.message)
+    return err

@@ -1,0 +1,272 @@
+"""JourneyWorkflow: one young person's journey in one LA, durable for as long as it is open.
+
+Commands arrive as Temporal updates whose update id is the caller's command_id, so a retry
+is answered from the first result. The validator runs the decider, so a refused command
+leaves no trace in history; the handler decides again under the lock (state may have moved
+since validation), then awaits the activity that appends the events and updates the read
+models in one transaction. Between commands the run loop sleeps until the next reminder or
+due date, and records what the clock finds as events of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.names import PERSIST_JOURNEY_EVENTS
+    from domain.calendar import WorkingDayCalendar
+    from domain.codec import from_data, to_data
+    from domain.commands import ObserveDay, StartJourney, parse_command
+    from domain.deadlines import next_wake
+    from domain.decider import decide, evolve
+    from domain.errors import DomainError
+    from domain.events import NOTIFIED, SCHEMA_VERSION, encode
+    from domain.model import Actor, JourneyState, initial_state
+    from domain.views import deadline_rows, journey_view, summary_row
+    from workflows.local_time import london_date, start_of_day
+
+CLOCK = Actor("journey-clock", "system")
+# Event ids are uuid5 names under this namespace: the same command always yields the same ids.
+EVENT_NAMESPACE = uuid.UUID("6f1c1d1e-3c1a-4c55-9a57-0d5b3c2f7a10")
+# How long a workflow waits for its start command before giving up (a refused start).
+START_GRACE = timedelta(minutes=10)
+# Answers kept whole for retries after continue-as-new; older command ids are kept bare.
+ANSWERS_CARRIED = 50
+
+LA_ATTRIBUTE = SearchAttributeKey.for_keyword("PathwaysLocalAuthority")
+PATHWAY_ATTRIBUTE = SearchAttributeKey.for_keyword("PathwaysPathway")
+STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("PathwaysStage")
+NEXT_DUE_ATTRIBUTE = SearchAttributeKey.for_datetime("PathwaysNextDueOn")
+SEARCH_ATTRIBUTES = (LA_ATTRIBUTE, PATHWAY_ATTRIBUTE, STAGE_ATTRIBUTE, NEXT_DUE_ATTRIBUTE)
+
+
+@dataclass
+class JourneyInput:
+    local_authority: str
+    calendar: dict = field(default_factory=dict)
+    # Only where the server has our search attributes registered: an unknown one fails the
+    # workflow task for ever.
+    search_attributes: bool = False
+    # Continue-as-new well below Temporal's limit of 2,000 updates in a run.
+    max_updates_per_run: int = 500
+    state: dict | None = None
+    answers: dict = field(default_factory=dict)
+    command_ids: list = field(default_factory=list)
+
+
+def event_id(journey_id: str, command_id: str, index: int) -> str:
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"{journey_id}/{command_id}/{index}"))
+
+
+@workflow.defn
+class JourneyWorkflow:
+    @workflow.init
+    def __init__(self, input: JourneyInput) -> None:
+        # Update-with-start can run the start handler before run(), so all state is set here.
+        self._input = input
+        self._calendar = WorkingDayCalendar.from_dict(input.calendar)
+        self._state: JourneyState = from_data(JourneyState, input.state) if input.state else initial_state()
+        self._answers: dict[str, dict] = dict(input.answers)
+        self._seen: set[str] = set(input.command_ids) | set(self._answers)
+        self._lock = asyncio.Lock()
+        self._changed = False
+        self._updates_this_run = 0
+
+    @workflow.run
+    async def run(self, input: JourneyInput) -> dict:
+        if not self._started():
+            try:
+                await workflow.wait_condition(self._started, timeout=START_GRACE)
+            except asyncio.TimeoutError:
+                return {"started": False}
+        while not self._state.closed:
+            await self._observe_clock()
+            if self._state.closed:
+                break
+            if self._time_to_continue_as_new():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._carry_over())
+            wake = next_wake(self._state, self._state.policy, self._calendar, self._today())
+            timeout = None if wake is None else max(start_of_day(wake) - workflow.now(), timedelta(seconds=1))
+            self._changed = False
+            try:
+                await workflow.wait_condition(
+                    lambda: self._changed or self._time_to_continue_as_new(), timeout=timeout
+                )
+            except asyncio.TimeoutError:
+                pass
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._view()
+
+    # --- commands ------------------------------------------------------------------------
+
+    @workflow.update(name="start_journey")
+    async def start_journey(self, request: dict) -> dict:
+        return await self._handle(request, self._start_command)
+
+    @start_journey.validator
+    def validate_start(self, request: dict) -> None:
+        self._validate(request, self._start_command)
+
+    @workflow.update(name="record")
+    async def record(self, request: dict) -> dict:
+        return await self._handle(request, parse_command)
+
+    @record.validator
+    def validate_record(self, request: dict) -> None:
+        self._validate(request, parse_command)
+
+    @workflow.query(name="state")
+    def state(self) -> dict:
+        return self._view()
+
+    @workflow.query(name="raw_state")
+    def raw_state(self) -> dict:
+        return to_data(self._state)
+
+    def _start_command(self, request: dict) -> StartJourney:
+        journey_id = str(uuid.uuid5(EVENT_NAMESPACE, f"{workflow.info().workflow_id}/{request.get('command_id')}"))
+        try:
+            return from_data(StartJourney, {**request, "journey_id": journey_id, "local_authority": self._input.local_authority})
+        except (TypeError, ValueError, KeyError, AttributeError) as err:
+            raise DomainError("invalid_value", f"The start_journey command is malformed: {err}.") from None
+
+    def _validate(self, request: dict, parse) -> None:
+        if request.get("command_id") in self._seen:
+            return  # a retry: the handler answers it
+        try:
+            decide(self._state, parse(request), self._today(), self._calendar)
+        except DomainError as err:
+            raise _refusal(err) from None
+
+    async def _handle(self, request: dict, parse) -> dict:
+        self._updates_this_run += 1  # every update counts towards Temporal's per-run limit
+        async with self._lock:
+            command_id = request.get("command_id")
+            if command_id in self._answers:
+                return self._answers[command_id]
+            if command_id in self._seen:
+                return {"journey_id": self._state.journey_id, "events": [], "state": self._view(), "duplicate": True}
+            try:
+                command = parse(request)
+                events = decide(self._state, command, self._today(), self._calendar)
+            except DomainError as err:
+                raise _refusal(err) from None
+            stored = await self._persist(command.command_id, command.actor, events)
+            answer = {"journey_id": self._state.journey_id, "events": stored, "state": self._view()}
+            self._answers[command_id] = answer
+            self._seen.add(command_id)
+            self._changed = True
+            return answer
+
+    # --- the clock -----------------------------------------------------------------------
+
+    async def _observe_clock(self) -> None:
+        async with self._lock:
+            today = self._today()
+            # The version makes the id unique for each append the clock makes on one day.
+            command = ObserveDay(f"clock:{today.isoformat()}:v{self._state.version}", CLOCK, today)
+            events = decide(self._state, command, today, self._calendar)
+            if events:
+                await self._persist(command.command_id, CLOCK, events)
+
+    # --- persistence ---------------------------------------------------------------------
+
+    async def _persist(self, command_id: str, actor: Actor, events: list) -> list[dict]:
+        state = self._state
+        for ev in events:
+            state = evolve(state, ev)
+        journey_id = state.journey_id
+        today = self._today()
+        new_events = []
+        notifications = []
+        for i, ev in enumerate(events):
+            name, occurred_on, data = encode(ev)
+            eid = event_id(journey_id, command_id, i)
+            new_events.append({
+                "event_id": eid, "type": name, "occurred_on": occurred_on,
+                "actor": actor.id, "actor_role": actor.role, "command_id": command_id,
+                "schema_version": SCHEMA_VERSION, "data": data,
+            })
+            if name in NOTIFIED:
+                notifications.append({
+                    "notification_id": eid, "journey_id": journey_id, "local_authority": state.local_authority,
+                    "type": NOTIFIED[name], "event_id": eid,
+                    # Notifications leave the service: ids, kinds and dates only, never personal details.
+                    "payload": {"journey_id": journey_id, "local_authority": state.local_authority,
+                                "event_type": name, "kind": data.get("kind"), "due_on": data.get("due_on"),
+                                "reason": data.get("reason"), "occurred_on": occurred_on},
+                })
+        request = {
+            "stream": journey_id,
+            "expected_version": self._state.version,
+            "events": new_events,
+            "summary": to_data(summary_row(state, workflow.info().workflow_id, self._calendar, today)),
+            "deadlines": to_data(deadline_rows(state, self._calendar, today)),
+            "notifications": notifications,
+        }
+        stored = await workflow.execute_activity(
+            PERSIST_JOURNEY_EVENTS, request,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)),
+            result_type=list,
+        )
+        self._state = state
+        self._upsert_search_attributes()
+        return stored
+
+    def _upsert_search_attributes(self) -> None:
+        if not self._input.search_attributes:
+            return
+        pending = summary_row(self._state, workflow.info().workflow_id, self._calendar, self._today())
+        updates = [
+            LA_ATTRIBUTE.value_set(self._state.local_authority),
+            STAGE_ATTRIBUTE.value_set(self._state.stage),
+            PATHWAY_ATTRIBUTE.value_set(self._state.pathway) if self._state.pathway else PATHWAY_ATTRIBUTE.value_unset(),
+            NEXT_DUE_ATTRIBUTE.value_set(start_of_day(pending["next_due_on"]))
+            if pending["next_due_on"] else NEXT_DUE_ATTRIBUTE.value_unset(),
+        ]
+        workflow.upsert_search_attributes(updates)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _started(self) -> bool:
+        return self._state.journey_id is not None
+
+    def _today(self) -> date:
+        return london_date(workflow.now())
+
+    def _view(self) -> dict:
+        if not self._started():
+            return {"journey_id": None, "stage": self._state.stage}
+        return journey_view(self._state, self._calendar, self._today())
+
+    def _time_to_continue_as_new(self) -> bool:
+        return (
+            workflow.info().is_continue_as_new_suggested()
+            or self._updates_this_run >= self._input.max_updates_per_run
+        )
+
+    def _carry_over(self) -> JourneyInput:
+        recent = list(self._answers)[-ANSWERS_CARRIED:]
+        return JourneyInput(
+            local_authority=self._input.local_authority,
+            calendar=self._input.calendar,
+            search_attributes=self._input.search_attributes,
+            max_updates_per_run=self._input.max_updates_per_run,
+            state=to_data(self._state),
+            answers={k: self._answers[k] for k in recent},
+            command_ids=sorted(self._seen),
+        )
+
+
+def _refusal(err: DomainError) -> ApplicationError:
+    # The error type carries the stable code, so callers can branch on it.
+    return ApplicationError(err.message, {"code": err.code}, type=err.code, non_retryable=True)
