@@ -92,3 +92,26 @@ def embedded_id_key(data_dir: Path) -> bytes:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return bytes.fromhex(path.read_text().strip())
+
+
+def configure_logging(level: str = "info", stream=None) -> None:
+    """JSON lines on stderr (or `stream`): machine-readable, and never a young person's details.
+
+    Log calls carry ids (journey, command, event), types and counts only; personal details
+    live in the event log and the read models, never in log lines.
+    """
+    import logging
+    import sys
+
+    import structlog
+
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
+        cache_logger_on_first_use=False,
+    )

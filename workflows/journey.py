@@ -56,6 +56,10 @@ class JourneyInput:
     search_attributes: bool = False
     # Continue-as-new well below Temporal's limit of 2,000 updates in a run.
     max_updates_per_run: int = 500
+    # After a command, the clock waits for this much quiet before judging deadlines: a case
+    # system back-filling a journey sends its steps in a burst, and a deadline the next
+    # command meets must not be recorded (and notified) as missed in between.
+    settle_seconds: float = 5.0
     state: dict | None = None
     answers: dict = field(default_factory=dict)
     command_ids: list = field(default_factory=list)
@@ -82,9 +86,7 @@ class JourneyWorkflow:
     @workflow.run
     async def run(self, input: JourneyInput) -> dict:
         if not self._started():
-            try:
-                await workflow.wait_condition(self._started, timeout=START_GRACE)
-            except asyncio.TimeoutError:
+            if not await self._wait_for(self._started, START_GRACE):
                 return {"started": False}
         while not self._state.closed:
             await self._observe_clock()
@@ -96,14 +98,24 @@ class JourneyWorkflow:
             wake = next_wake(self._state, self._state.policy, self._calendar, self._today())
             timeout = None if wake is None else max(start_of_day(wake) - workflow.now(), timedelta(seconds=1))
             self._changed = False
-            try:
-                await workflow.wait_condition(
-                    lambda: self._changed or self._time_to_continue_as_new(), timeout=timeout
-                )
-            except asyncio.TimeoutError:
-                pass
+            if await self._wait_for(lambda: self._changed or self._time_to_continue_as_new(), timeout):
+                await self._settle()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._view()
+
+    async def _wait_for(self, condition, timeout: timedelta | None) -> bool:
+        """True if `condition` came true, False if the timeout passed first."""
+        try:
+            await workflow.wait_condition(condition, timeout=timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    async def _settle(self) -> None:
+        quiet = timedelta(seconds=self._input.settle_seconds)
+        while self._changed and not self._state.closed and not self._time_to_continue_as_new():
+            self._changed = False
+            await self._wait_for(lambda: self._changed, quiet)
 
     # --- commands ------------------------------------------------------------------------
 
@@ -261,6 +273,7 @@ class JourneyWorkflow:
             calendar=self._input.calendar,
             search_attributes=self._input.search_attributes,
             max_updates_per_run=self._input.max_updates_per_run,
+            settle_seconds=self._input.settle_seconds,
             state=to_data(self._state),
             answers={k: self._answers[k] for k in recent},
             command_ids=sorted(self._seen),

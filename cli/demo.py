@@ -1,0 +1,119 @@
+"""`pathways demo`: a handful of fictional journeys, backdated, through the running service.
+
+A newcomer sees, in a minute: deadlines met, one missed (with the notification the LA's
+system would receive), a ROTH -> CP transfer, and a closure. Every young person here is
+invented; their ids start with DEMO so they are never mistaken for real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+from temporalio.client import Client
+
+from cli.service import settings_for
+from domain.calendar import WorkingDayCalendar
+from settings import configure_logging
+from store.engine import make_engine
+from store.events import EventStore
+from workflows.client import JourneyClient
+
+DEMO_ACTOR = {"id": "demo-practitioner", "role": "practitioner"}
+DEMO_SYSTEM = {"id": "demo-case-system", "role": "system"}
+
+
+def _young_person(run: str, n: int, age: int, today: date, sex: str, ethnicity: str) -> dict:
+    return {"id": f"DEMO{run}{n}", "date_of_birth": today.replace(year=today.year - age, day=1).isoformat(),
+            "sex": sex, "ethnicity": ethnicity}
+
+
+def _cmd(type_: str, **fields) -> dict:
+    return {"type": type_, "command_id": str(uuid.uuid4()), "actor": DEMO_ACTOR,
+            **{k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()}}
+
+
+def scripts(today: date, calendar: WorkingDayCalendar, run: str) -> list[tuple[str, dict, dict, list[dict]]]:
+    """(title, young person, start, commands) for each demo journey, dated back from today."""
+    wd = calendar.add_working_days
+    # Recent enough that every deadline so far fell after the step that met it.
+    last_working_day = calendar.previous_working_day(today - timedelta(days=1))
+    met_sd = calendar.previous_working_day(today - timedelta(days=14))
+    met_icpc = calendar.previous_working_day(today - timedelta(days=4))
+    missed_sd = today - timedelta(days=35)
+    moved_sd = today - timedelta(days=150)
+    moved_icpc = wd(moved_sd, 14)
+    closed_sd = today - timedelta(days=20)
+    return [
+        ("ROTH plan, every deadline met so far", _young_person(run, 1, 15, today, "M", "BCRB"),
+         {"referral_date": met_sd - timedelta(days=2)},
+         [_cmd("record_strategy_discussion", occurred_on=met_sd, outcome="s47_roth"),
+          _cmd("record_initial_conference", occurred_on=met_icpc, decision="plan", categories=["physical"]),
+          _cmd("record_core_group", occurred_on=last_working_day),
+          _cmd("record_visit", occurred_on=last_working_day, seen_alone=True)]),
+        ("CP enquiry whose initial conference is overdue", _young_person(run, 2, 13, today, "F", "WBRI"),
+         {"referral_date": missed_sd},
+         [_cmd("record_strategy_discussion", occurred_on=missed_sd, outcome="s47_cp")]),
+        ("ROTH plan transferred to CP at review", _young_person(run, 3, 16, today, "M", "MWBC"),
+         {"referral_date": moved_sd},
+         [_cmd("record_strategy_discussion", occurred_on=moved_sd, outcome="s47_roth"),
+          _cmd("record_initial_conference", occurred_on=moved_icpc, decision="plan", categories=["physical", "emotional"]),
+          _cmd("record_core_group", occurred_on=wd(moved_icpc, 9)),
+          _cmd("record_review_conference", occurred_on=calendar.add_months(moved_icpc, 3) - timedelta(days=3),
+               decision="transfer_to_cp", categories=["emotional"]),
+          _cmd("record_visit", occurred_on=today - timedelta(days=2), seen_alone=False)]),
+        ("Enquiry closed at the initial conference, stepped down to early help", _young_person(run, 4, 14, today, "U", "AOTH"),
+         {"referral_date": closed_sd},
+         [_cmd("record_strategy_discussion", occurred_on=closed_sd, outcome="s47_cp"),
+          _cmd("record_initial_conference", occurred_on=wd(closed_sd, 9), decision="no_plan", step_down="early_help")]),
+    ]
+
+
+async def run_demo(data_dir: Path) -> int:
+    settings = settings_for(data_dir)
+    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    journeys = JourneyClient(client, settings)
+    store = EventStore(make_engine(settings.database_url))
+    calendar = WorkingDayCalendar(settings.closure_days)
+    today = date.today()
+    run = uuid.uuid4().hex[:6].upper()
+    started = []
+    for title, person, start, commands in scripts(today, calendar, run):
+        answer = await journeys.start({"command_id": str(uuid.uuid4()), "actor": DEMO_SYSTEM,
+                                       "local_authority": "873", "young_person": person, **start})
+        workflow_id = answer["workflow_id"]
+        for command in commands:
+            answer = await journeys.send(workflow_id, command)
+        started.append((title, answer["journey_id"]))
+    # The journey's clock runs right after each command; give it a moment to record misses.
+    _wait_for(lambda: any(e.type == "DeadlineMissed" for e in store.read_stream(started[1][1])), 20)
+    for title, journey_id in started:
+        summary = store.journey(journey_id)
+        logged = store.read_stream(journey_id)
+        print(f"\n{title}\n  journey {journey_id}\n  pathway {summary.pathway or '-'}, stage {summary.stage}"
+              + (f", closed ({summary.closure_reason})" if summary.closed else "")
+              + (", OVERDUE" if summary.overdue else ""))
+        for row in store.deadlines(journey_id):
+            met = f" met on {row.met_on}" if row.met_on else ""
+            print(f"  - {row.kind.replace('_', ' ')}: due {row.due_on} [{row.status}]{met}")
+        print(f"  {len(logged)} events: " + ", ".join(e.type for e in logged))
+    notes = [n for n in store.undelivered_notifications(limit=1000) if n.journey_id in {j for _, j in started}]
+    print(f"\n{len(notes)} notifications waiting in the outbox for the LA's systems:")
+    for note in notes:
+        print(f"  {note.type}: {note.payload.get('kind') or note.payload.get('reason')} (journey {note.journey_id})")
+    print("\nSee one in full with: pathways journey JOURNEY_ID")
+    return 0
+
+
+def _wait_for(check, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def main(args) -> int:
+    configure_logging("warning")
+    return asyncio.run(run_demo(Path(args.data_dir)))

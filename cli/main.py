@@ -1,0 +1,48 @@
+"""The `pathways` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from settings import DEFAULT_DATA_DIR
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="pathways", description="Safeguarding Pathways: child protection and ROTH journeys.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="the embedded service's data folder (default ./var)")
+        return p
+
+    up = command("up", "run the embedded service: Temporal dev server, worker, SQLite event log")
+    up.add_argument("--temporal-port", type=int, default=7233, help="Temporal's gRPC port; its UI is on this + 1000")
+    up.add_argument("--http-port", type=int, default=8000, help="the HTTP service's port")
+    command("demo", "drive a few fictional, backdated journeys through the running service")
+    journey = command("journey", "print a journey's state, deadlines and chronology")
+    journey.add_argument("journey_id")
+    command("verify", "re-check every hash chain in the event log")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "up":
+        from cli import up as run
+        return run.main(args)
+    if args.command == "demo":
+        from cli import demo
+        return demo.main(args)
+    if args.command == "journey":
+        from cli import show
+        return show.journey_main(args)
+    if args.command == "verify":
+        from cli import show
+        return show.verify_main(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

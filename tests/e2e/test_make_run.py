@@ -1,0 +1,86 @@
+"""`make run` on a clean clone brings the service up, and `pathways demo` drives it.
+
+The clone reuses this checkout's virtual environment (VENV=...) so the test measures the
+service, not a second download of its dependencies; CI's own `make test` on a fresh clone
+is what proves the install step.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV = Path(sys.executable).parent.parent
+
+
+def free_port_pair() -> int:
+    """A port p with p and p + 1000 free (Temporal's gRPC and UI ports)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port + 1000 < 65535:
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port + 1000))
+                    return port
+                except OSError:
+                    continue
+    raise RuntimeError("no free ports")
+
+
+@pytest.mark.slow
+def test_make_run_on_a_clean_clone_then_demo(tmp_path):
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    assert not (clone / "var").exists()
+    port = free_port_pair()
+    log = open(tmp_path / "run.log", "w+")
+    service = subprocess.Popen(
+        # -o: the shared environment is installed already; never reinstall it from the clone.
+        ["make", "--no-print-directory", "-o", str(VENV / ".installed"), "run", f"VENV={VENV}", f"ARGS=--temporal-port {port}"],
+        cwd=clone, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while "is up" not in (tmp_path / "run.log").read_text():
+            assert service.poll() is None, (tmp_path / "run.log").read_text()
+            assert time.monotonic() < deadline, "service did not come up in 120 s"
+            time.sleep(0.5)
+        output = (tmp_path / "run.log").read_text()
+        assert f"http://localhost:{port + 1000}" in output  # it says where the Temporal UI is
+
+        pathways = [str(VENV / "bin" / "pathways")]
+        data = ["--data-dir", str(clone / "var")]
+        demo = subprocess.run(pathways + ["demo", *data], capture_output=True, text=True, timeout=180)
+        assert demo.returncode == 0, demo.stderr
+        text = demo.stdout
+        assert "[met] met on" in text  # deadlines met
+        assert "OVERDUE" in text and "deadline_missed: initial_conference" in text  # a miss, notified
+        assert "PathwayTransferred" in text and "pathway cp, stage plan" in text  # ROTH -> CP
+        assert "closed (no_plan)" in text  # a closure
+
+        journey_id = text.split("CP enquiry whose initial conference is overdue\n  journey ")[1].split()[0]
+        shown = subprocess.run(pathways + ["journey", journey_id, *data], capture_output=True, text=True, timeout=60)
+        assert shown.returncode == 0 and "initial_conference" in shown.stdout and "DeadlineMissed" in shown.stdout
+
+        verified = subprocess.run(pathways + ["verify", *data], capture_output=True, text=True, timeout=60)
+        assert verified.returncode == 0 and verified.stdout.startswith("OK: ")
+    finally:
+        if service.poll() is None:
+            os.killpg(service.pid, signal.SIGINT)
+        try:
+            service.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(service.pid, signal.SIGKILL)
+            service.wait()
+    # Ctrl-C stops everything it started, and forgets where it was running.
+    assert not (clone / "var" / "service.json").exists()
