@@ -124,6 +124,7 @@ async def test_duplicate_command_changes_nothing(journeys, store, clock):
     again = await journeys.send(wf, request)
     assert again == first
     assert types(store, jid) == ["JourneyStarted", "StrategyDiscussionHeld"]
+    await assert_consistent(journeys, store, wf)
 
 
 async def test_duplicate_start_answers_the_first_and_a_new_start_is_refused(journeys, store, clock):
@@ -135,6 +136,7 @@ async def test_duplicate_start_answers_the_first_and_a_new_start_is_refused(jour
         await journeys.start({**request, "command_id": str(uuid.uuid4())})
     assert refused.value.code == "journey_already_open" and first["journey_id"] in refused.value.message
     assert types(store, first["journey_id"]) == ["JourneyStarted"]
+    await assert_consistent(journeys, store, first["workflow_id"])
 
 
 async def test_refused_command_leaves_history_and_log_untouched(journeys, store, clock):
@@ -160,6 +162,7 @@ async def test_refused_command_leaves_history_and_log_untouched(journeys, store,
         EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
     }
     assert types(store, jid) == ["JourneyStarted"]
+    await assert_consistent(journeys, store, wf)
 
 
 async def test_a_young_person_of_18_cannot_start_a_journey(journeys, store, clock):

@@ -1,0 +1,71 @@
+"""The per-stream hash chain, kept free of the rest of the store.
+
+Auditors' offline tools import this module on its own to re-check an export of the
+event log, so it depends only on the standard library and ``rfc8785``.
+
+For each event::
+
+    envelope = {"stream", "version", "event_id", "type", "occurred_on",
+                "recorded_at", "actor", "actor_role", "command_id",
+                "schema_version", "data"}
+    hash = sha256(bytes.fromhex(prev_hash) + rfc8785.dumps(envelope)).hexdigest()
+
+``prev_hash`` is the hash of the previous event in the same stream, or
+``GENESIS_HASH`` for version 1. Dates are ISO 8601 (``2026-03-02``) and
+``recorded_at`` is UTC with exactly six fractional digits
+(``2026-03-02T10:15:00.123456+00:00``) whatever the database handed back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timezone
+from typing import Any
+
+import rfc8785
+
+GENESIS_HASH = "0" * 64
+
+
+def format_recorded_at(recorded_at: datetime) -> str:
+    if recorded_at.tzinfo is None:
+        # Only SQLite hands these back, and the store only ever writes UTC.
+        recorded_at = recorded_at.replace(tzinfo=timezone.utc)
+    return recorded_at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def envelope(
+    *,
+    stream: str,
+    version: int,
+    event_id: str,
+    type: str,
+    occurred_on: date | None,
+    recorded_at: datetime,
+    actor: str,
+    actor_role: str,
+    command_id: str | None,
+    schema_version: int,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    """What the hash covers: every stored field except position and the hashes."""
+    return {
+        "stream": stream,
+        "version": version,
+        "event_id": event_id,
+        "type": type,
+        "occurred_on": occurred_on.isoformat() if occurred_on is not None else None,
+        "recorded_at": format_recorded_at(recorded_at),
+        "actor": actor,
+        "actor_role": actor_role,
+        "command_id": command_id,
+        "schema_version": schema_version,
+        "data": data,
+    }
+
+
+def link(prev_hash: str, envelope: dict[str, Any]) -> str:
+    """The hash of an event whose predecessor in the stream hashed to ``prev_hash``."""
+    digest = hashlib.sha256(bytes.fromhex(prev_hash))
+    digest.update(rfc8785.dumps(envelope))
+    return digest.hexdigest()

@@ -1,0 +1,95 @@
+"""Connecting to the store's database, and bringing its schema up to date.
+
+SQLite (development, single-node deployments) and PostgreSQL (production) are both
+first-class; everything engine-specific about *connecting* lives here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+
+# Long enough to ride out another writer's transaction, short enough to surface a stuck one.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Connections carrying this execution option are about to write.
+_WRITE = "pathways_write"
+
+# Serialises concurrent `migrate` calls on PostgreSQL (e.g. a worker and the API starting
+# together); the value only has to differ from the other advisory lock keys in store/.
+_MIGRATION_LOCK_KEY = 0x5041_5448_0001
+
+
+def normalise_url(url: str | URL) -> URL:
+    """A plain ``postgresql://`` URL (as libpq tools print it) selects psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str | URL) -> Engine:
+    parsed = normalise_url(url)
+    # Bound parameters carry event data about children; keep them out of error messages,
+    # which end up in logs.
+    engine = create_engine(parsed, hide_parameters=True)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def for_writing(engine: Engine) -> Engine:
+    """The same engine (and pool), with transactions set up for appending.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the write lock up front, so two writers queue on
+    the busy timeout instead of one failing when it upgrades from a read lock.
+    PostgreSQL: READ COMMITTED, so that a statement issued after waiting for a lock
+    sees everything committed before the lock was granted (under REPEATABLE READ the
+    snapshot would predate the wait).
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="READ COMMITTED")
+    return engine.execution_options(**{_WRITE: True})
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # The sqlite3 driver's own transaction handling defers BEGIN and never issues
+    # BEGIN IMMEDIATE, so SQLAlchemy takes over, as its SQLite documentation describes
+    # ("Enabling Non-Legacy SQLite Transactional Modes").
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            # WAL lets readers carry on while a writer holds the lock.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            # Off by default in SQLite; on, so later foreign keys hold as on PostgreSQL.
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        if connection.get_execution_options().get(_WRITE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def migrate(url: str | URL) -> None:
+    """Upgrade the database at ``url`` to the newest schema; a no-op when it is there."""
+    from alembic import command
+
+    from store.migrations import alembic_config
+
+    engine = make_engine(url)
+    try:
+        with for_writing(engine).begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+                )
+            command.upgrade(alembic_config(connection), "head")
+    finally:
+        engine.dispose()

@@ -1,0 +1,267 @@
+"""The event store: an append-only log of each journey's events, with read models.
+
+Persistence contract of ``EventStore.append(stream, expected_version, events, ...)``.
+The contract suite in ``tests/store`` checks each requirement on SQLite and PostgreSQL.
+
+R1  One transaction. The events, the journey summary upsert, the replacement of the
+    journey's deadlines (its rows deleted, the given ones inserted; ``deadlines=None``
+    leaves them as they are) and the outbox inserts are committed together or not at
+    all. A failure in any of them leaves the events and read models as they were.
+
+R2  Idempotent on event id. If an event id of the batch is already stored, the batch
+    must be a retry: every id stored, in this stream, as consecutive versions in the
+    given order. Then nothing is written (not even the read models) and the stored
+    events are returned. Any other overlap raises ``EventIdConflict``. This check comes
+    before R3, so a retry of a batch that succeeded is not reported as stale.
+
+R3  Optimistic concurrency. ``expected_version`` is the number of events the caller
+    saw in the stream; if the stream holds a different number, ``StaleVersion`` is
+    raised and nothing is written. The new events take versions
+    ``expected_version + 1 ..``, so a stream's versions are always 1..n.
+
+R4  Global position in commit order. Positions are ``max(position) + 1 ..``, computed
+    while holding a lock that is released only at commit (PostgreSQL: a
+    transaction-level advisory lock with a fixed key; SQLite: the write lock taken by
+    ``BEGIN IMMEDIATE``). A transaction with a lower position therefore always commits
+    before one with a higher position, positions have no gaps, and a reader following
+    ``read_all(after_position)`` never misses an event. The price is that appends are
+    serialised across all streams, which suits one local authority's volumes.
+
+R5  Hash chain per stream. Each event's ``prev_hash`` is the previous event's ``hash``
+    in the stream (``"0" * 64`` for version 1) and its ``hash`` covers its envelope, as
+    defined in ``store.chain``. ``recorded_at`` is the store clock's time at the
+    append, in UTC to the microsecond, and is the same for every event of a batch.
+
+R6  The outbox insert is idempotent on notification id: a notification whose id is
+    already in the outbox is skipped, delivered or not.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Callable, Sequence
+
+import structlog
+from sqlalchemy import Connection, Engine, text
+
+from store import chain, log, outbox, read_models
+from store.engine import for_writing
+from store.errors import EventIdConflict, StaleVersion
+from store.records import DeadlineRow, JourneySummary, NewEvent, Notification, StoredEvent
+from store.schema import events as events_table
+from store.validation import check_columns, check_json_ready
+from store.verify import Verification, verify_log
+
+logger = structlog.get_logger(__name__)
+
+# R4: one key for every append, so appends to different streams serialise too.
+APPEND_LOCK_KEY = 0x5041_5448_0000
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class EventStore:
+    """Appends events with their read models (see R1-R6 above) and reads them back.
+
+    Safe to share between threads: each call takes its own pooled connection.
+    ``mark_delivered`` raises ``KeyError`` for a notification that was never enqueued.
+    """
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utc_now) -> None:
+        self._engine = engine
+        self._writer = for_writing(engine)
+        self._clock = clock
+
+    def append(
+        self,
+        stream: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        *,
+        summary: JourneySummary | None = None,
+        deadlines: Sequence[DeadlineRow] | None = None,
+        notifications: Sequence[Notification] = (),
+    ) -> list[StoredEvent]:
+        events = list(events)
+        notifications = list(notifications)
+        _validate(stream, expected_version, events, summary, deadlines, notifications)
+
+        with self._writer.begin() as connection:
+            _serialise_appends(connection)
+            retried = _stored_batch(connection, stream, events)
+            if retried is not None:
+                logger.info("append_retry_ignored", stream=stream, events=len(retried))
+                return retried
+
+            current = log.head(connection, stream)
+            actual = current[0] if current is not None else 0
+            if actual != expected_version:
+                raise StaleVersion(stream, expected_version, actual)
+
+            recorded_at = self._now()
+            stored = _chain(
+                stream,
+                first_version=actual + 1,
+                first_position=log.last_position(connection) + 1,
+                prev_hash=current[1] if current is not None else chain.GENESIS_HASH,
+                recorded_at=recorded_at,
+                events=events,
+            )
+            log.insert(connection, stored)
+            if summary is not None:
+                read_models.upsert_summary(connection, summary, recorded_at)
+            if deadlines is not None:
+                read_models.replace_deadlines(connection, stream, deadlines)
+            outbox.enqueue(connection, notifications, recorded_at)
+
+        logger.info(
+            "events_appended",
+            stream=stream,
+            versions=(stored[0].version, stored[-1].version),
+            positions=(stored[0].position, stored[-1].position),
+            types=[event.type for event in stored],
+        )
+        return stored
+
+    def read_stream(self, stream: str, after_version: int = 0) -> list[StoredEvent]:
+        with self._engine.connect() as connection:
+            return log.stream(connection, stream, after_version)
+
+    def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
+        with self._engine.connect() as connection:
+            return log.page(connection, after_position, limit)
+
+    def stream_version(self, stream: str) -> int:
+        with self._engine.connect() as connection:
+            current = log.head(connection, stream)
+        return current[0] if current is not None else 0
+
+    def events_for_command(self, stream: str, command_id: str) -> list[StoredEvent]:
+        with self._engine.connect() as connection:
+            return log.for_command(connection, stream, command_id)
+
+    def journey(self, journey_id: str) -> JourneySummary | None:
+        with self._engine.connect() as connection:
+            return read_models.load_summary(connection, journey_id)
+
+    def deadlines(self, journey_id: str) -> list[DeadlineRow]:
+        with self._engine.connect() as connection:
+            return read_models.load_deadlines(connection, journey_id)
+
+    def undelivered_notifications(self, limit: int = 100) -> list[Notification]:
+        with self._engine.connect() as connection:
+            return outbox.undelivered(connection, limit)
+
+    def mark_delivered(self, notification_id: str) -> None:
+        with self._writer.begin() as connection:
+            outbox.mark_delivered(connection, notification_id, self._now())
+
+    def verify(self) -> Verification:
+        return verify_log(self._engine)
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        if now.tzinfo is None:
+            raise ValueError("the store's clock must return aware datetimes")
+        return now.astimezone(timezone.utc)
+
+
+def _validate(
+    stream: str,
+    expected_version: int,
+    events: list[NewEvent],
+    summary: JourneySummary | None,
+    deadlines: Sequence[DeadlineRow] | None,
+    notifications: list[Notification],
+) -> None:
+    """Everything that can be checked without the database, so that a refused append
+    never reaches it (R1 makes it harmless, but the errors would differ by engine)."""
+    if not stream:
+        raise ValueError("stream id is empty")
+    if expected_version < 0:
+        raise ValueError(f"expected_version cannot be negative, got {expected_version}")
+    if not events:
+        raise ValueError("an append needs at least one event")
+    if len({event.event_id for event in events}) != len(events):
+        raise ValueError("the batch repeats an event id")
+    for event in events:
+        if not isinstance(event.data, dict):
+            raise ValueError(f"event {event.event_id}: data must be a dict")
+        check_columns(events_table, {"stream": stream, **asdict(event)})
+        check_json_ready(event.data, f"event {event.event_id} data")
+    if summary is not None:
+        if summary.journey_id != stream:
+            raise ValueError("the summary belongs to a different journey than the stream")
+        read_models.validate_summary(summary)
+    if deadlines is not None:
+        read_models.validate_deadlines(stream, deadlines)
+    for notification in notifications:
+        outbox.validate(notification)
+
+
+def _serialise_appends(connection: Connection) -> None:
+    """R4. SQLite needs nothing more: BEGIN IMMEDIATE already holds the write lock."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+
+
+def _stored_batch(
+    connection: Connection, stream: str, events: list[NewEvent]
+) -> list[StoredEvent] | None:
+    """R2: the stored events if this batch is a retry, None if it is new."""
+    ids = [event.event_id for event in events]
+    found = {event.event_id: event for event in log.with_ids(connection, ids)}
+    if not found:
+        return None
+    if len(found) != len(ids):
+        raise EventIdConflict(
+            stream, f"{len(found)} of the batch's {len(ids)} event ids are already stored"
+        )
+    if any(event.stream != stream for event in found.values()):
+        raise EventIdConflict(stream, "the batch's event ids are stored in another stream")
+    stored = [found[event_id] for event_id in ids]
+    first = stored[0].version
+    if [event.version for event in stored] != list(range(first, first + len(stored))):
+        raise EventIdConflict(stream, "the batch's event ids were stored in another order")
+    return stored
+
+
+def _chain(
+    stream: str,
+    *,
+    first_version: int,
+    first_position: int,
+    prev_hash: str,
+    recorded_at: datetime,
+    events: list[NewEvent],
+) -> list[StoredEvent]:
+    """R5: the stored form of the batch, each event linked to the one before."""
+    stored = []
+    for offset, event in enumerate(events):
+        fields = {
+            "stream": stream,
+            "version": first_version + offset,
+            "event_id": event.event_id,
+            "type": event.type,
+            "occurred_on": event.occurred_on,
+            "recorded_at": recorded_at,
+            "actor": event.actor,
+            "actor_role": event.actor_role,
+            "command_id": event.command_id,
+            "schema_version": event.schema_version,
+            # A private copy: the caller mutating its dict later must not change
+            # what was hashed.
+            "data": copy.deepcopy(event.data),
+        }
+        event_hash = chain.link(prev_hash, chain.envelope(**fields))
+        stored.append(
+            StoredEvent(
+                position=first_position + offset, prev_hash=prev_hash, hash=event_hash, **fields
+            )
+        )
+        prev_hash = event_hash
+    return stored

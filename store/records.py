@@ -1,0 +1,75 @@
+"""The values that go into and come out of the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    event_id: str  # a uuid string the caller derives deterministically, so retries reuse it
+    type: str
+    occurred_on: date | None  # valid time: when it happened in the world, per the caller
+    actor: str  # a user or system id; never a young person's details
+    actor_role: str
+    command_id: str | None
+    schema_version: int
+    data: dict[str, Any]  # JSON-ready: str, int, bool, None, list and dict only
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    position: int
+    stream: str
+    version: int
+    event_id: str
+    type: str
+    occurred_on: date | None
+    recorded_at: datetime  # transaction time: aware UTC, from the store's clock
+    actor: str
+    actor_role: str
+    command_id: str | None
+    schema_version: int
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class JourneySummary:
+    journey_id: str
+    workflow_id: str
+    local_authority: str
+    pathway: str | None  # "roth" or "cp"
+    stage: str
+    opened_on: date
+    closed: bool
+    closed_on: date | None
+    closure_reason: str | None
+    next_deadline_kind: str | None
+    next_due_on: date | None
+    overdue: bool
+    version: int  # how many of the journey's events this summary folds
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    seq: int
+    kind: str
+    due_on: date
+    original_due_on: date
+    reminder_on: date | None
+    status: str  # "open", "met", "missed" or "extended"
+    met_on: date | None
+
+
+@dataclass(frozen=True)
+class Notification:
+    notification_id: str  # derived deterministically by the caller: enqueueing twice is a no-op
+    journey_id: str
+    local_authority: str
+    type: str
+    payload: dict[str, Any]
+    event_id: str

@@ -1,0 +1,152 @@
+"""Table definitions: the event log and the read models derived from it.
+
+The migrations in ``store/migrations/versions`` are the authority on what is in the
+database; this module is what the code queries against. A test compares the two.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
+
+# Every constraint and index is named (here and in the migrations) so that later
+# migrations can refer to them by the same name on both engines.
+metadata = MetaData(naming_convention={"pk": "pk_%(table_name)s"})
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always an aware UTC datetime on the Python side.
+
+    SQLite stores no offset and PostgreSQL answers in the session time zone; the hash
+    chain needs the same text from both, so values are normalised on the way in and out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+PATHWAYS = ("roth", "cp")
+DEADLINE_STATUSES = ("open", "met", "missed", "extended")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+events = Table(
+    "events",
+    metadata,
+    # Assigned by the store under a lock, never by a sequence: see store/events.py R4.
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("stream", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("occurred_on", Date, nullable=True),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("actor_role", String(32), nullable=False),
+    Column("command_id", String(64), nullable=True),
+    Column("schema_version", Integer, nullable=False),
+    Column("data", JSONDocument, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("event_id", name="uq_events_event_id"),
+    UniqueConstraint("stream", "version", name="uq_events_stream_version"),
+    Index("ix_events_stream_command_id", "stream", "command_id"),
+)
+
+journeys = Table(
+    "journeys",
+    metadata,
+    Column("journey_id", String(64), primary_key=True),
+    Column("workflow_id", String(128), nullable=False),
+    Column("local_authority", String(3), nullable=False),
+    Column("pathway", String(8), nullable=True),
+    Column("stage", String(64), nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("closed", Boolean, nullable=False),
+    Column("closed_on", Date, nullable=True),
+    Column("closure_reason", String(64), nullable=True),
+    Column("next_deadline_kind", String(64), nullable=True),
+    Column("next_due_on", Date, nullable=True),
+    Column("overdue", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(_one_of("pathway", PATHWAYS), name="ck_journeys_pathway"),
+    Index("ix_journeys_la_closed_due", "local_authority", "closed", "next_due_on"),
+    Index("ix_journeys_la_pathway_stage", "local_authority", "pathway", "stage"),
+    Index("ix_journeys_la_overdue", "local_authority", "overdue"),
+)
+
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("journey_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(64), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("original_due_on", Date, nullable=False),
+    Column("reminder_on", Date, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("met_on", Date, nullable=True),
+    CheckConstraint(_one_of("status", DEADLINE_STATUSES), name="ck_deadlines_status"),
+    Index("ix_deadlines_kind_status_due", "kind", "status", "due_on"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notification_id", String(64), nullable=False),
+    Column("journey_id", String(64), nullable=False),
+    Column("local_authority", String(3), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("payload", JSONDocument, nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    UniqueConstraint("notification_id", name="uq_outbox_notification_id"),
+)
+
+# The delivery loop only ever looks for what is still pending, which stays small while
+# the delivered rows grow without bound.
+Index(
+    "ix_outbox_pending",
+    outbox.c.id,
+    postgresql_where=outbox.c.delivered_at.is_(None),
+    sqlite_where=outbox.c.delivered_at.is_(None),
+)

