@@ -11,9 +11,12 @@ import hashlib
 import hmac
 from datetime import date
 
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client, WithStartWorkflowOperation, WorkflowExecutionStatus, WorkflowUpdateFailedError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.codec import to_data
 from domain.timescales import policy_in_force
@@ -87,6 +90,21 @@ class JourneyClient:
             return await handle.execute_update(JourneyWorkflow.record, request, id=request["command_id"])
         except WorkflowUpdateFailedError as err:
             raise _refused(err) from None
+        except RPCError as err:
+            # A closed journey's workflow has completed, and servers word that differently;
+            # asking what became of the workflow gives the caller a refusal it can act on.
+            raise await self._why_unreachable(handle, err) from None
+
+    async def _why_unreachable(self, handle, original: RPCError) -> Exception:
+        try:
+            description = await handle.describe()
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return CommandRefused("journey_not_found", "There is no such journey.")
+            return err
+        if description.status != WorkflowExecutionStatus.RUNNING:
+            return CommandRefused("journey_closed", "This journey has been closed; nothing more can be recorded on it.")
+        return original
 
     async def state(self, workflow_id: str) -> dict:
         return await self.client.get_workflow_handle(workflow_id).query(JourneyWorkflow.state)

@@ -225,3 +225,17 @@ async def test_manager_extension_moves_the_working_deadline(journeys, store, clo
     assert "DeadlineMissed" not in types(store, jid)
     assert store.journey(jid).next_due_on == new_due
     await assert_consistent(journeys, store, wf)
+
+
+async def test_commands_to_a_closed_journey_are_refused_as_closed(journeys, store, clock):
+    t0 = await clock.today()
+    wf, jid, _ = await started(journeys, t0)
+    await journeys.send(wf, command("close_journey", occurred_on=t0, reason="transferred_out"))
+    await journeys.client.get_workflow_handle(wf).result()
+    with pytest.raises(CommandRefused) as refused:
+        await journeys.send(wf, command("record_strategy_discussion", occurred_on=t0, outcome="s47_cp"))
+    assert refused.value.code == "journey_closed"
+    with pytest.raises(CommandRefused) as refused:
+        await journeys.send("journey-873-no-such-workflow", command("record_visit", occurred_on=t0))
+    assert refused.value.code == "journey_not_found"
+    assert types(store, jid) == ["JourneyStarted", "JourneyClosed"]
