@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from domain.codec import from_data, to_data
+from domain.codec import from_data
 from activities.names import PERSIST_JOURNEY_EVENTS
 from store.events import EventStore
-from store.records import DeadlineRow, JourneySummary, NewEvent, Notification, StoredEvent
+from store.records import DeadlineRow, JourneySummary, NewEvent, Notification, event_view
 
 
 class JourneyActivities:
@@ -29,15 +29,4 @@ class JourneyActivities:
             deadlines=[from_data(DeadlineRow, d) for d in request["deadlines"]],
             notifications=[from_data(Notification, n) for n in request["notifications"]],
         )
-        return [stored_event_view(e) for e in stored]
-
-
-def stored_event_view(event: StoredEvent) -> dict:
-    """An event as the contract shows it in responses and the chronology."""
-    return {
-        "event_id": event.event_id, "position": event.position, "version": event.version,
-        "type": event.type, "occurred_on": to_data(event.occurred_on),
-        "recorded_at": event.recorded_at.isoformat(), "actor": event.actor, "actor_role": event.actor_role,
-        "command_id": event.command_id, "schema_version": event.schema_version, "data": event.data,
-        "prev_hash": event.prev_hash, "hash": event.hash,
-    }
+        return [event_view(e) for e in stored]

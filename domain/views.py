@@ -63,6 +63,7 @@ def summary_row(state: JourneyState, workflow_id: str, calendar: WorkingDayCalen
         "next_due_on": following.due_on if following else None,
         "overdue": any(d.status == MISSED for d in pending),
         "version": state.version,
+        "view": journey_view(state, calendar, today),
     }
 
 

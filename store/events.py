@@ -127,6 +127,10 @@ class EventStore:
         )
         return stored
 
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
     def read_stream(self, stream: str, after_version: int = 0) -> list[StoredEvent]:
         with self._engine.connect() as connection:
             return log.stream(connection, stream, after_version)

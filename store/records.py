@@ -52,6 +52,7 @@ class JourneySummary:
     next_due_on: date | None
     overdue: bool
     version: int  # how many of the journey's events this summary folds
+    view: dict[str, Any] | None = None  # the contract's state shape, as of `version`
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,14 @@ class Notification:
     type: str
     payload: dict[str, Any]
     event_id: str
+
+
+def event_view(event: StoredEvent) -> dict[str, Any]:
+    """An event as the v1 contract shows it, in command answers and the chronology."""
+    return {
+        "event_id": event.event_id, "position": event.position, "version": event.version,
+        "type": event.type, "occurred_on": event.occurred_on.isoformat() if event.occurred_on else None,
+        "recorded_at": event.recorded_at.isoformat(), "actor": event.actor, "actor_role": event.actor_role,
+        "command_id": event.command_id, "schema_version": event.schema_version, "data": event.data,
+        "prev_hash": event.prev_hash, "hash": event.hash,
+    }

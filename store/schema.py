@@ -106,6 +106,8 @@ journeys = Table(
     Column("overdue", Boolean, nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The journey as the v1 contract shows it, as of this version (migration 0002).
+    Column("view", JSONDocument, nullable=True),
     CheckConstraint(_one_of("pathway", PATHWAYS), name="ck_journeys_pathway"),
     Index("ix_journeys_la_closed_due", "local_authority", "closed", "next_due_on"),
     Index("ix_journeys_la_pathway_stage", "local_authority", "pathway", "stage"),

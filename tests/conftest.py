@@ -9,6 +9,8 @@ session and removed afterwards.
 
 from __future__ import annotations
 
+pytest_plugins = ["temporal_fixtures"]
+
 import os
 import tempfile
 import uuid

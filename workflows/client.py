@@ -27,10 +27,11 @@ from workflows.journey import JourneyInput, JourneyWorkflow
 class CommandRefused(Exception):
     """The journey's rules refused a command; nothing was written."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, journey_id: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.journey_id = journey_id
 
 
 def journey_workflow_id(key: bytes, local_authority: str, child_id: str) -> str:
@@ -116,5 +117,6 @@ class JourneyClient:
 def _refused(err: WorkflowUpdateFailedError) -> Exception:
     cause = err.cause
     if isinstance(cause, ApplicationError) and cause.details and isinstance(cause.details[0], dict):
-        return CommandRefused(cause.details[0].get("code", cause.type or "refused"), cause.message)
+        details = cause.details[0]
+        return CommandRefused(details.get("code", cause.type or "refused"), cause.message, details.get("journey_id"))
     return err

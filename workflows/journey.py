@@ -65,6 +65,12 @@ class JourneyInput:
     command_ids: list = field(default_factory=list)
 
 
+def journey_id_for(workflow_id: str, start_command_id: str) -> str:
+    """A journey's id: one per start command, so a later referral of the same young person
+    (a new run of the same workflow id) opens a new journey with a stream of its own."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"{workflow_id}/{start_command_id}"))
+
+
 def event_id(journey_id: str, command_id: str, index: int) -> str:
     return str(uuid.uuid5(EVENT_NAMESPACE, f"{journey_id}/{command_id}/{index}"))
 
@@ -144,7 +150,7 @@ class JourneyWorkflow:
         return to_data(self._state)
 
     def _start_command(self, request: dict) -> StartJourney:
-        journey_id = str(uuid.uuid5(EVENT_NAMESPACE, f"{workflow.info().workflow_id}/{request.get('command_id')}"))
+        journey_id = journey_id_for(workflow.info().workflow_id, str(request.get("command_id")))
         try:
             return from_data(StartJourney, {**request, "journey_id": journey_id, "local_authority": self._input.local_authority})
         except (TypeError, ValueError, KeyError, AttributeError) as err:
@@ -156,7 +162,7 @@ class JourneyWorkflow:
         try:
             decide(self._state, parse(request), self._today(), self._calendar)
         except DomainError as err:
-            raise _refusal(err) from None
+            raise _refusal(err, self._state.journey_id) from None
 
     async def _handle(self, request: dict, parse) -> dict:
         self._updates_this_run += 1  # every update counts towards Temporal's per-run limit
@@ -170,7 +176,7 @@ class JourneyWorkflow:
                 command = parse(request)
                 events = decide(self._state, command, self._today(), self._calendar)
             except DomainError as err:
-                raise _refusal(err) from None
+                raise _refusal(err, self._state.journey_id) from None
             stored = await self._persist(command.command_id, command.actor, events)
             answer = {"journey_id": self._state.journey_id, "events": stored, "state": self._view()}
             self._answers[command_id] = answer
@@ -280,6 +286,6 @@ class JourneyWorkflow:
         )
 
 
-def _refusal(err: DomainError) -> ApplicationError:
+def _refusal(err: DomainError, journey_id: str | None) -> ApplicationError:
     # The error type carries the stable code, so callers can branch on it.
-    return ApplicationError(err.message, {"code": err.code}, type=err.code, non_retryable=True)
+    return ApplicationError(err.message, {"code": err.code, "journey_id": journey_id}, type=err.code, non_retryable=True)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
 
-from conftest import eventually
+from temporal_fixtures import eventually
 from domain.calendar import WorkingDayCalendar, birthday
 from domain.deadlines import working_days_before
 from store.schema import outbox

