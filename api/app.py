@@ -10,7 +10,8 @@ from temporalio.client import Client
 
 from api import errors, logging as request_logging
 from api.identity import AnyOf, Identity, TokenFile
-from api.routes import journeys
+from api.dashboard import router as dashboard_router
+from api.routes import journeys, manager, webhooks
 from api.services import Services
 from settings import Settings
 from store.engine import make_engine
@@ -49,4 +50,7 @@ def create_app(
     errors.install(app)
     request_logging.install(app)
     app.include_router(journeys.router)
+    app.include_router(manager.router)
+    app.include_router(webhooks.router)
+    app.include_router(dashboard_router)
     return app

@@ -1,0 +1,5 @@
+"""The managers' dashboard (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""manager routes (being built)"""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/v1")
