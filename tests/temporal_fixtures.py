@@ -139,3 +139,15 @@ async def http(temporal_env, settings, store, worker, token_file):
 
 def auth(tokens: dict, role: str = "practitioner", la: str = "873") -> dict:
     return {"Authorization": f"Bearer {tokens[(role, la)]}"}
+
+
+async def eventually_async(check, timeout: float = 15.0):
+    """`eventually` for a coroutine check."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.2)
