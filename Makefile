@@ -4,6 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The browser tests (tests/browser) drive Debian's Chromium, not a Playwright download.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test clean
 
@@ -16,8 +19,19 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/pathways up $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var
+
+# Installed only where it is missing; stops with the reason if it cannot be.
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "make: $(CHROMIUM) is missing and there is no apt-get here: install Chromium by hand" >&2; exit 1; }
+	$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium || { echo "make: could not install Chromium with apt-get (it needs root or sudo)" >&2; exit 1; }
+	@test -x $(CHROMIUM) || { echo "make: apt-get ran but $(CHROMIUM) is still missing" >&2; exit 1; }
+
+# Benchmarks: `python -m bench` runs each one in bench/ (today bench.queries); results go to bench/results/.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench

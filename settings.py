@@ -13,6 +13,15 @@ from datetime import date
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path("var")
+# Settings field -> environment variable, for the webhook delivery knobs (all in seconds).
+WEBHOOK_VARIABLES = {
+    "webhook_retry_initial_seconds": "PATHWAYS_WEBHOOK_RETRY_INITIAL_SECONDS",
+    "webhook_retry_maximum_seconds": "PATHWAYS_WEBHOOK_RETRY_MAXIMUM_SECONDS",
+    "webhook_give_up_after_seconds": "PATHWAYS_WEBHOOK_GIVE_UP_AFTER_SECONDS",
+    "webhook_timeout_seconds": "PATHWAYS_WEBHOOK_TIMEOUT_SECONDS",
+    "webhook_sweep_interval_seconds": "PATHWAYS_WEBHOOK_SWEEP_INTERVAL_SECONDS",
+    "webhook_sweep_min_age_seconds": "PATHWAYS_WEBHOOK_SWEEP_MIN_AGE_SECONDS",
+}
 
 
 @dataclass(frozen=True)
@@ -32,7 +41,24 @@ class Settings:
     max_cached_workflows: int = 2000
     # Continue-as-new after this many updates: well below Temporal's 2,000 per run.
     max_updates_per_run: int = 500
+    # Webhook delivery (workflows/notifications.py): retries back off exponentially from
+    # `initial` up to `maximum` between attempts and give up after `give_up_after`;
+    # `timeout` bounds one HTTP attempt; the sweeper re-drives notifications older than
+    # `min_age` that no delivery looks after, every `interval`.
+    webhook_retry_initial_seconds: float = 1.0
+    webhook_retry_maximum_seconds: float = 600.0
+    webhook_give_up_after_seconds: float = 3 * 24 * 3600.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_sweep_interval_seconds: float = 60.0
+    webhook_sweep_min_age_seconds: float = 60.0
     data_dir: Path | None = None
+    # Production identity: OIDC access tokens from the LA's identity provider (api/oidc.py).
+    # Unset, only the embedded default's token file (tokens.json in the data folder) is used.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_role_claim: str = "pathways_role"
+    oidc_la_claim: str = "pathways_la"
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -52,7 +78,13 @@ class Settings:
             max_concurrent_activities=int(env.get("PATHWAYS_MAX_CONCURRENT_ACTIVITIES", defaults.max_concurrent_activities)),
             max_concurrent_workflow_tasks=int(env.get("PATHWAYS_MAX_CONCURRENT_WORKFLOW_TASKS", defaults.max_concurrent_workflow_tasks)),
             max_cached_workflows=int(env.get("PATHWAYS_MAX_CACHED_WORKFLOWS", defaults.max_cached_workflows)),
+            **{name: float(env[var]) for name, var in WEBHOOK_VARIABLES.items() if env.get(var)},
             data_dir=data_dir,
+            oidc_issuer=env.get("PATHWAYS_OIDC_ISSUER") or None,
+            oidc_audience=env.get("PATHWAYS_OIDC_AUDIENCE") or None,
+            oidc_jwks_url=env.get("PATHWAYS_OIDC_JWKS_URL") or None,
+            oidc_role_claim=env.get("PATHWAYS_OIDC_ROLE_CLAIM") or defaults.oidc_role_claim,
+            oidc_la_claim=env.get("PATHWAYS_OIDC_LA_CLAIM") or defaults.oidc_la_claim,
         )
 
     @classmethod
@@ -81,6 +113,12 @@ class Settings:
             "PATHWAYS_MAX_CONCURRENT_ACTIVITIES": str(self.max_concurrent_activities),
             "PATHWAYS_MAX_CONCURRENT_WORKFLOW_TASKS": str(self.max_concurrent_workflow_tasks),
             "PATHWAYS_MAX_CACHED_WORKFLOWS": str(self.max_cached_workflows),
+            **{var: str(getattr(self, name)) for name, var in WEBHOOK_VARIABLES.items()},
+            "PATHWAYS_OIDC_ISSUER": self.oidc_issuer or "",
+            "PATHWAYS_OIDC_AUDIENCE": self.oidc_audience or "",
+            "PATHWAYS_OIDC_JWKS_URL": self.oidc_jwks_url or "",
+            "PATHWAYS_OIDC_ROLE_CLAIM": self.oidc_role_claim,
+            "PATHWAYS_OIDC_LA_CLAIM": self.oidc_la_claim,
         }
 
 

@@ -1,3 +1,16 @@
 """Activity names, shared by the workflows that call them and the activities that run them."""
 
 PERSIST_JOURNEY_EVENTS = "persist_journey_events"
+PLAN_WEBHOOK_DELIVERIES = "plan_webhook_deliveries"
+DELIVER_WEBHOOK = "deliver_webhook"
+SETTLE_WEBHOOK_DELIVERIES = "settle_webhook_deliveries"
+START_STRANDED_DELIVERIES = "start_stranded_deliveries"
+START_NOTIFICATION_DELIVERIES = "start_notification_deliveries"
+
+# The workflow that delivers one notification, and its id: one per notification, so
+# Temporal's id uniqueness keeps the journey's hook and the sweeper from delivering twice.
+NOTIFICATION_DELIVERY_WORKFLOW = "NotificationDelivery"
+
+
+def notification_workflow_id(notification_id: str) -> str:
+    return f"notify-{notification_id}"

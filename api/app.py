@@ -30,6 +30,10 @@ def default_identity(settings: Settings) -> Identity:
     identities: list[Identity] = []
     if settings.data_dir is not None:
         identities.append(TokenFile(Path(settings.data_dir) / "tokens.json"))
+    if settings.oidc_issuer:
+        from api.oidc import OidcIdentity
+
+        identities.append(OidcIdentity.from_settings(settings))
     return AnyOf(*identities)
 
 
@@ -54,3 +58,11 @@ def create_app(
     app.include_router(webhooks.router)
     app.include_router(dashboard_router)
     return app
+
+
+def from_env() -> FastAPI:
+    """Production: `uvicorn --factory api.app:from_env` (settings from PATHWAYS_* variables)."""
+    from settings import configure_logging
+
+    configure_logging("info")
+    return create_app(Settings.from_env())

@@ -1,14 +1,28 @@
-"""Error answers in the contract's shape: {"error": {"code": ..., "message": ...}}."""
+"""Error answers in the contract's shape.
+
+- 401, 404 and 409 answer `{"error": {"code": ..., "message": ...}}` with a stable code;
+- 422 answers pydantic's `{"detail": [...]}` for any request of the wrong shape (the body,
+  and query parameters such as a cursor this service never gave out).
+
+The request log notes the code (or the offending fields' locations), never the message:
+messages are for the caller and may quote the caller's own data back, such as a date of birth.
+"""
 
 from __future__ import annotations
 
+import structlog
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.logging import note
 from workflows.client import CommandRefused
 
 # Refusal codes that are not about the journey's rules but about the caller.
 NOT_FOUND = "journey_not_found"
+
+log = structlog.get_logger("pathways.http")
 
 
 class ApiError(Exception):
@@ -24,6 +38,18 @@ def not_found() -> ApiError:
     return ApiError(404, NOT_FOUND, "There is no such journey.")
 
 
+def invalid_query(name: str, kind: str, message: str, value) -> RequestValidationError:
+    """A query parameter of the wrong shape, answered like pydantic's own 422."""
+    return RequestValidationError([{"type": kind, "loc": ("query", name), "msg": message, "input": value}])
+
+
+def _where(issue: dict) -> str:
+    loc = [str(part) for part in issue.get("loc", ())]
+    if issue.get("type") == "extra_forbidden" and loc:
+        loc[-1] = "(unknown field)"  # its name is the caller's text, and could be anything
+    return ".".join(loc)
+
+
 def body(code: str, message: str, **more) -> dict:
     return {"error": {"code": code, "message": message, **{k: v for k, v in more.items() if v}}}
 
@@ -31,11 +57,29 @@ def body(code: str, message: str, **more) -> dict:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, err: ApiError) -> JSONResponse:
+        note(request, error_code=err.code)
         headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
         return JSONResponse(body(err.code, err.message), status_code=err.status, headers=headers)
 
     @app.exception_handler(CommandRefused)
     async def _refused(request: Request, err: CommandRefused) -> JSONResponse:
+        note(request, error_code=err.code)
+        if err.journey_id:  # the caller's own LA's journey (journey_already_open names it)
+            note(request, journey_id=err.journey_id)
         status = 404 if err.code == NOT_FOUND else 409
         # journey_already_open names the open journey, so the caller can carry on with it.
         return JSONResponse(body(err.code, err.message, journey_id=err.journey_id), status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(request: Request, err: RequestValidationError) -> JSONResponse:
+        # Where the shape was wrong (field paths), never what was sent.
+        note(request, error_code="invalid_request", invalid_fields=sorted({_where(e) for e in err.errors()}))
+        return await request_validation_exception_handler(request, err)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, err: Exception) -> JSONResponse:
+        # The exception's text may carry anything (a payload, a row): log its type only.
+        log.error("request_failed", error_type=type(err).__name__, request_id=getattr(request.state, "request_id", None))
+        return JSONResponse(body("internal_error", "Something went wrong on our side. Send the same request again "
+                                                 "(with the same command_id): a command is never recorded twice."),
+                            status_code=500)

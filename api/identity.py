@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import secrets
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,10 +50,21 @@ class TokenFile:
             records = self._read()
             subject = name or f"{role}-{local_authority}-{len(records) + 1}"
             records[_digest(token)] = {"subject": subject, "role": role, "local_authority": local_authority}
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(records, indent=2))
-            self.path.chmod(0o600)
+            self._write(records)
         return token
+
+    def _write(self, records: dict) -> None:
+        # Whole or not at all: the running service reads this file on every request, and must
+        # never see half of it. Readable by its owner only from the start.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=".tokens-", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w") as file:
+                file.write(json.dumps(records, indent=2))
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
     def resolve(self, token: str) -> Principal | None:
         record = self._read().get(_digest(token))

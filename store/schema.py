@@ -152,3 +152,76 @@ Index(
     postgresql_where=outbox.c.delivered_at.is_(None),
     sqlite_where=outbox.c.delivered_at.is_(None),
 )
+
+
+# --- webhooks: where each LA wants its notifications, and every attempt to hand one on ----------
+# (migration 0003; the store's code is store/webhooks.py)
+
+from sqlalchemy import ForeignKeyConstraint  # noqa: E402  (kept with the tables that use it)
+
+WEBHOOK_DELIVERY_STATUSES = ("pending", "delivered", "failed", "abandoned", "cancelled")
+WEBHOOK_ATTEMPT_OUTCOMES = ("delivered", "retry", "failed")
+
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("subscription_id", String(36), primary_key=True),
+    Column("local_authority", String(3), nullable=False),
+    Column("url", String(2048), nullable=False),
+    # The HMAC key receivers verify signatures with; never shown again after creation.
+    Column("secret", String(128), nullable=False),
+    # True: every notification type, including types added later; else `event_types`.
+    Column("all_types", Boolean, nullable=False),
+    Column("event_types", JSONDocument, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("disabled_at", UTCDateTime, nullable=True),
+    Column("disabled_by", String(128), nullable=True),
+    Index("ix_webhook_subscriptions_la_active", "local_authority", "active"),
+)
+
+# One row per (notification, subscription) it is owed to, fixed when delivery is planned.
+# `delivered` is final: nothing is sent again for a pair once a receiver answered 2xx.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("notification_id", String(64), primary_key=True),
+    Column("subscription_id", String(36), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    CheckConstraint(_one_of("status", WEBHOOK_DELIVERY_STATUSES), name="ck_webhook_deliveries_status"),
+    ForeignKeyConstraint(
+        ["subscription_id"], ["webhook_subscriptions.subscription_id"],
+        name="fk_webhook_deliveries_subscription",
+    ),
+    Index("ix_webhook_deliveries_status", "status", "notification_id"),
+    Index("ix_webhook_deliveries_subscription", "subscription_id", "created_at"),
+)
+
+# Every attempt, as it happened: appended, never changed.
+webhook_delivery_log = Table(
+    "webhook_delivery_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notification_id", String(64), nullable=False),
+    Column("subscription_id", String(36), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("attempted_at", UTCDateTime, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", String(500), nullable=True),
+    Column("duration_ms", Integer, nullable=False),
+    CheckConstraint(_one_of("outcome", WEBHOOK_ATTEMPT_OUTCOMES), name="ck_webhook_delivery_log_outcome"),
+    UniqueConstraint("notification_id", "subscription_id", "attempt", name="uq_webhook_delivery_log_attempt"),
+    ForeignKeyConstraint(
+        ["notification_id", "subscription_id"],
+        ["webhook_deliveries.notification_id", "webhook_deliveries.subscription_id"],
+        name="fk_webhook_delivery_log_delivery",
+    ),
+)

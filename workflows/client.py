@@ -118,5 +118,7 @@ def _refused(err: WorkflowUpdateFailedError) -> Exception:
     cause = err.cause
     if isinstance(cause, ApplicationError) and cause.details and isinstance(cause.details[0], dict):
         details = cause.details[0]
-        return CommandRefused(details.get("code", cause.type or "refused"), cause.message, details.get("journey_id"))
+        return CommandRefused(
+            details.get("code", cause.type or "refused"), details.get("message", cause.message), details.get("journey_id")
+        )
     return err

@@ -32,6 +32,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.views import deadline_rows, journey_view, summary_row
     from workflows.local_time import london_date, start_of_day
 
+from workflows.notifications import start_deliveries
+
 CLOCK = Actor("journey-clock", "system")
 # Event ids are uuid5 names under this namespace: the same command always yields the same ids.
 EVENT_NAMESPACE = uuid.UUID("6f1c1d1e-3c1a-4c55-9a57-0d5b3c2f7a10")
@@ -238,6 +240,8 @@ class JourneyWorkflow:
         )
         self._state = state
         self._upsert_search_attributes()
+        # Webhooks: each notification gets a delivery workflow of its own, started, not awaited.
+        await start_deliveries([n["notification_id"] for n in notifications])
         return stored
 
     def _upsert_search_attributes(self) -> None:
@@ -287,5 +291,10 @@ class JourneyWorkflow:
 
 
 def _refusal(err: DomainError, journey_id: str | None) -> ApplicationError:
-    # The error type carries the stable code, so callers can branch on it.
-    return ApplicationError(err.message, {"code": err.code, "journey_id": journey_id}, type=err.code, non_retryable=True)
+    # The error type carries the stable code, so callers can branch on it. The readable
+    # sentence travels in the details, never as the error's message: a sentence can quote a
+    # date of birth, and Temporal logs and stores failure messages in the clear.
+    return ApplicationError(
+        f"refused: {err.code}", {"code": err.code, "message": err.message, "journey_id": journey_id},
+        type=err.code, non_retryable=True,
+    )

@@ -1,5 +1,5 @@
-"""The managers' dashboard (being built)."""
+"""The managers' dashboard: server-rendered, read-only pages under /dashboard (see routes.py)."""
 
-from fastapi import APIRouter
+from api.dashboard.routes import dashboard_today, router
 
-router = APIRouter()
+__all__ = ["dashboard_today", "router"]

@@ -2,104 +2,169 @@
 
 Commands go to the journey's workflow as Temporal updates (the API never writes events);
 reads come from the read models. Every journey outside the caller's LA answers 404,
-exactly as one that does not exist.
+exactly as one that does not exist, whatever the caller's role: the journey is looked up
+in the caller's LA before anything else is said about the request.
 """
 
 from __future__ import annotations
 
 import base64
-from datetime import date
+import binascii
+import uuid
+from datetime import date, datetime, timezone
 from typing import Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
 from api import schemas
-from api.auth import actor, principal, writer
-from api.errors import ApiError, not_found
+from api.auth import START, actor, check_may_send, principal
+from api.errors import ApiError, invalid_query, not_found
 from api.identity import Principal
+from api.logging import note
 from api.services import Services, services
 from domain.codec import to_data
 from domain.timescales import policy_in_force
 from store.queries import journey_in_la, journeys_page
 from store.records import event_view
 from workflows.journey import journey_id_for
+from workflows.local_time import london_date
 
 router = APIRouter(prefix="/v1", tags=["journeys"])
 
-ERRORS = {
-    401: {"model": schemas.ErrorAnswer, "description": "no or invalid bearer token"},
-    404: {"model": schemas.ErrorAnswer, "description": "no such journey in the caller's LA"},
-    409: {"model": schemas.ErrorAnswer, "description": "the journey's rules refused the command; nothing was written"},
-}
+E = schemas.error_examples
+UNAUTHENTICATED = {"model": schemas.ErrorAnswer, "description": "no bearer token, or one that is not valid",
+                   "content": {"application/json": {"examples": E(
+                       ("not_authenticated", "Send a bearer token in the Authorization header."),
+                       ("invalid_token", "The bearer token is not valid (or has expired)."))}}}
+NOT_FOUND = {"model": schemas.ErrorAnswer, "description": "no such journey in the caller's LA (another LA's journey answers the same)",
+             "content": {"application/json": {"examples": E(("journey_not_found", "There is no such journey."))}}}
+MALFORMED = {"model": schemas.ValidationAnswer, "description": "the request is of the wrong shape (pydantic's detail)"}
 
 
-@router.post("/journeys", status_code=201, response_model=schemas.CommandAnswer, responses=ERRORS)
+def refused(*cases: tuple[str, str]) -> dict:
+    return {"model": schemas.ErrorAnswer, "description": "the journey's rules (or the caller's role) refused the command; nothing was written",
+            "content": {"application/json": {"examples": E(*cases)}}}
+
+
+def answered(status_description: str, example: dict) -> dict:
+    return {"description": status_description, "content": {"application/json": {"examples": {"answer": {"value": example}}}}}
+
+
+@router.post(
+    "/journeys", status_code=201, response_model=schemas.CommandAnswer,
+    responses={
+        201: answered("the journey is open: its first events and state (a retry returns the first answer)",
+                      {**schemas.ANSWER_EXAMPLE, "events": [{**schemas.EVENT_EXAMPLE, "type": "JourneyStarted", "version": 1}]}),
+        401: UNAUTHENTICATED,
+        409: refused(
+            ("journey_already_open", "A journey is already open for this young person (0f3c6a55-1b7e-5c2d-9a4f-8e6d2b1c0a97)."),
+            ("local_authority_mismatch", "Your token is for LA 873; this journey would be in LA 874."),
+            ("young_person_too_old", "The young person was 18 or over on the referral date; adult services are responsible."),
+            ("date_in_future", "The referral date 02 March 2027 is in the future."),
+            ("not_allowed_for_role", "An auditor can read journeys but not record anything.")),
+        422: MALFORMED,
+    },
+)
 async def start_journey(
-    request: Request, command: schemas.StartJourney,
-    who: Principal = Depends(writer), svc: Services = Depends(services),
+    request: Request, command: schemas.StartJourney = Body(openapi_examples=schemas.START_EXAMPLES),
+    who: Principal = Depends(principal), svc: Services = Depends(services),
 ) -> dict:
-    """Start a journey for a young person: one open journey per young person per LA."""
-    if command.local_authority != who.local_authority:
-        raise ApiError(409, "local_authority_mismatch", f"Your token is for LA {who.local_authority}; this journey would be in LA {command.local_authority}.")
+    """Start a journey for a young person: one open journey per young person per LA.
+
+    Starting another while one is open answers 409 `journey_already_open` with that journey's
+    `journey_id`. Once a journey has closed, a new referral starts a new journey."""
     command_id = str(command.command_id)
-    _note(request, command_id=command_id)
+    note(request, command_id=command_id, command_type=START)
+    if command.local_authority != who.local_authority:
+        raise ApiError(409, "local_authority_mismatch",
+                       f"Your token is for LA {who.local_authority}; this journey would be in LA {command.local_authority}.")
+    check_may_send(who, START)
     workflow_id = svc.journeys.workflow_id(who.local_authority, command.young_person.id)
     journey_id = journey_id_for(workflow_id, command_id)
     replay = _answer_from_log(svc, journey_id, command_id, who)
     if replay is not None:
+        note(request, journey_id=journey_id)
         return replay
     answer = await svc.journeys.start({
         "command_id": command_id, "actor": actor(who), "local_authority": who.local_authority,
         "young_person": to_data(command.young_person.model_dump()), "referral_date": command.referral_date,
     })
-    _note(request, journey_id=answer["journey_id"])
-    return {k: answer[k] for k in ("journey_id", "events", "state")}
+    note(request, journey_id=answer["journey_id"])
+    return _contract_answer(svc, answer, command_id)
 
 
-@router.post("/journeys/{journey_id}/commands", response_model=schemas.CommandAnswer, responses=ERRORS)
+@router.post(
+    "/journeys/{journey_id}/commands", response_model=schemas.CommandAnswer,
+    responses={
+        200: answered("recorded: the command's events and the journey's state (a retry returns the first answer)",
+                      schemas.ANSWER_EXAMPLE),
+        401: UNAUTHENTICATED, 404: NOT_FOUND,
+        409: refused(
+            ("strategy_discussion_required", "An initial conference needs a strategy discussion that opened a s.47 enquiry."),
+            ("date_in_future", "The core group date 19 March 2027 is in the future."),
+            ("date_before_previous_step", "The initial conference date 01 March 2026 is before the strategy discussion on 19 March 2026."),
+            ("journey_closed", "This journey was closed on 20 May 2026; nothing more can be recorded on it."),
+            ("not_allowed_for_role", "Only a manager can approve a deadline extension."),
+            ("deadline_passed", "The initial conference deadline passed on 10 April 2026; an extension must be approved before it is missed.")),
+        422: MALFORMED,
+    },
+)
 async def send_command(
     request: Request, journey_id: str,
-    command: schemas.Command = Body(openapi_examples=schemas.COMMAND_EXAMPLES),
-    who: Principal = Depends(writer), svc: Services = Depends(services),
+    # The discriminator is given to Body again: Body's own field would otherwise replace the
+    # union's, and a shape error would list every command type's fields instead of one's.
+    command: schemas.Command = Body(discriminator="type", openapi_examples=schemas.COMMAND_EXAMPLES),
+    who: Principal = Depends(principal), svc: Services = Depends(services),
 ) -> dict:
-    """Record what happened. Sending the same command_id again returns the first answer."""
+    """Record what happened. Sending the same command_id again returns the first answer and
+    changes nothing.
+
+    `extend_deadline` is a manager's; `change_policy` a manager's, an admin's or the LA system's;
+    an auditor sends nothing. See the README's role table."""
     command_id = str(command.command_id)
-    _note(request, journey_id=journey_id, command_id=command_id)
+    note(request, journey_id=journey_id, command_id=command_id, command_type=command.type)
     found = journey_in_la(svc.store.engine, journey_id, who.local_authority)
     if found is None:
         raise not_found()
+    check_may_send(who, command.type)
     summary, _ = found
     replay = _answer_from_log(svc, journey_id, command_id, who)
     if replay is not None:
         return replay
     fields = to_data(command.model_dump(exclude={"command_id"}))
     if command.type == "change_policy":
-        fields["policy"] = to_data(policy_in_force(command.policy, date.today()))
+        fields["policy"] = to_data(policy_in_force(command.policy, london_date(datetime.now(timezone.utc))))
     answer = await svc.journeys.send(summary.workflow_id, {**fields, "command_id": command_id, "actor": actor(who)})
-    return {k: answer[k] for k in ("journey_id", "events", "state")}
+    return _contract_answer(svc, answer, command_id)
 
 
-@router.get("/journeys/{journey_id}", response_model=schemas.JourneyState, responses=ERRORS)
+@router.get("/journeys/{journey_id}", response_model=schemas.JourneyState,
+            responses={200: answered("the journey's current state", schemas.STATE_EXAMPLE), 401: UNAUTHENTICATED, 404: NOT_FOUND,
+                       422: MALFORMED})
 def get_journey(request: Request, journey_id: str, who: Principal = Depends(principal), svc: Services = Depends(services)) -> dict:
-    """The journey's current state, from the read model."""
-    _note(request, journey_id=journey_id)
+    """The journey's current state, from the read model (up to date with every answered command)."""
+    note(request, journey_id=journey_id)
     found = journey_in_la(svc.store.engine, journey_id, who.local_authority)
     if found is None or found[1] is None:
         raise not_found()
     return found[1]
 
 
-@router.get("/journeys", response_model=schemas.JourneyPage, responses={401: ERRORS[401]})
+@router.get("/journeys", response_model=schemas.JourneyPage,
+            responses={200: answered("a page of the caller's LA's journeys, in journey id order",
+                                     {"journeys": [schemas.SUMMARY_EXAMPLE], "next_cursor": None}),
+                       401: UNAUTHENTICATED, 422: MALFORMED})
 def list_journeys(
-    pathway: Literal["roth", "cp"] | None = None,
-    stage: str | None = None,
-    overdue: bool | None = None,
-    due_before: date | None = None,
+    pathway: Literal["roth", "cp"] | None = Query(None, description="only journeys on this pathway"),
+    stage: schemas.Stage | None = Query(None, description="only journeys at this stage"),
+    overdue: bool | None = Query(None, description="true: only journeys with a missed deadline still owed; false: only those without"),
+    due_before: date | None = Query(None, description="only journeys whose next deadline falls before (not on) this date"),
     limit: int = Query(50, ge=1, le=500),
-    cursor: str | None = None,
+    cursor: str | None = Query(None, description="the `next_cursor` of the previous page"),
     who: Principal = Depends(principal), svc: Services = Depends(services),
 ) -> dict:
-    """A page of the caller's LA's journey summaries; pass `next_cursor` back for the next page."""
+    """A page of the caller's LA's journey summaries; pass `next_cursor` back (with the same
+    filters) for the next page."""
     after = _decode_cursor(cursor)
     rows = journeys_page(svc.store.engine, who.local_authority, pathway=pathway, stage=stage,
                          overdue=overdue, due_before=due_before, after=after, limit=limit + 1)
@@ -110,19 +175,33 @@ def list_journeys(
     }
 
 
-@router.get("/journeys/{journey_id}/events", response_model=schemas.Chronology, responses=ERRORS)
+@router.get("/journeys/{journey_id}/events", response_model=schemas.Chronology,
+            responses={200: answered("the chronology, oldest first",
+                                     {"journey_id": schemas.JOURNEY_ID, "events": [schemas.EVENT_EXAMPLE]}),
+                       401: UNAUTHENTICATED, 404: NOT_FOUND, 422: MALFORMED})
 def chronology(request: Request, journey_id: str, who: Principal = Depends(principal), svc: Services = Depends(services)) -> dict:
     """Every event of the journey in order, with valid time, system time, actor and hash."""
-    _note(request, journey_id=journey_id)
+    note(request, journey_id=journey_id)
     if journey_in_la(svc.store.engine, journey_id, who.local_authority) is None:
         raise not_found()
     return {"journey_id": journey_id, "events": [event_view(e) for e in svc.store.read_stream(journey_id)]}
 
 
+def _contract_answer(svc: Services, answer: dict, command_id: str) -> dict:
+    journey_id = answer["journey_id"]
+    events = answer["events"]
+    if answer.get("duplicate"):
+        # A retry the workflow no longer holds the whole answer for (it keeps the latest
+        # ones across continue-as-new): the command's events come from the log.
+        events = [event_view(e) for e in svc.store.events_for_command(journey_id, command_id)]
+    return {"journey_id": journey_id, "events": events, "state": answer["state"]}
+
+
 def _answer_from_log(svc: Services, journey_id: str, command_id: str, who: Principal) -> dict | None:
     """A retry that reaches a journey whose workflow has finished (it closed) is answered
-    from the log: the command's events and the journey as it now stands. A retry while the
-    journey is open goes to the workflow, which returns its first answer exactly."""
+    from the log: the command's events and the journey as it now stands (for the command
+    that closed it, exactly the first answer). A retry while the journey is open goes to
+    the workflow, which returns its first answer exactly."""
     found = journey_in_la(svc.store.engine, journey_id, who.local_authority)
     if found is None or not found[0].closed:
         return None
@@ -130,10 +209,6 @@ def _answer_from_log(svc: Services, journey_id: str, command_id: str, who: Princ
     if not events:
         return None
     return {"journey_id": journey_id, "events": [event_view(e) for e in events], "state": found[1]}
-
-
-def _note(request: Request, **ids: str) -> None:
-    request.state.log_ids = {**getattr(request.state, "log_ids", {}), **ids}
 
 
 def _encode_cursor(journey_id: str) -> str:
@@ -144,6 +219,9 @@ def _decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(422, "invalid_cursor", "The cursor is not one this service gave out.") from None
+        journey_id = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+        if str(uuid.UUID(journey_id)) != journey_id:
+            raise ValueError("not a journey id in its canonical form")
+    except (ValueError, UnicodeError, binascii.Error):
+        raise invalid_query("cursor", "invalid_cursor", "The cursor is not one this service gave out.", cursor) from None
+    return journey_id

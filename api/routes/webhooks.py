@@ -1,5 +1,248 @@
-"""webhooks routes (being built)"""
+"""Webhook subscriptions: where an LA's systems are told about deadlines and closures.
 
-from fastapi import APIRouter
+An LA subscribes a URL to some or all notification types (`deadline_approaching`,
+`deadline_missed`, `eighteenth_birthday`, `journey_closed`). Each notification then arrives
+as a signed POST, retried with exponential backoff until the receiver answers 2xx (see
+activities/webhooks.py for the exact request). Notifications carry ids, kinds and dates,
+never a young person's details.
 
-router = APIRouter(prefix="/v1")
+Who may do what (one LA's subscriptions only; another LA's answer 404 as if absent):
+- `admin` creates and disables subscriptions. A subscription decides where information
+  about the LA's child protection journeys leaves the service and holds the key that makes
+  those messages trustworthy; that is the configuration of the service's integrations,
+  which is the admin's job (as the LA's tokens are), not casework.
+- `admin` and `manager` read them and their delivery log: managers answer for missed
+  deadlines, so they need to see whether the alerts reached the LA's systems.
+- Nobody else sees them: the case system's own token (`system`) must not be able to
+  redirect the LA's notifications, and practitioners and auditors have no use for them.
+Refusals use the contract's code `not_allowed_for_role` with status 409, like every other
+role refusal in v1.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from api import schemas
+from api.auth import principal
+from api.errors import ApiError
+from api.identity import Principal
+from api.services import Services, services
+from domain.events import NOTIFIED
+from store.webhooks import Attempt, Delivery, Subscription, WebhookStore
+
+DESCRIPTION = """
+Each notification is POSTed to every active subscription of its LA that wants its type, as
+JSON (`notification_id`, `type`, `journey_id`, `local_authority`, `occurred_on`, `payload`,
+`timestamp`), with headers `X-Pathways-Notification-Id`, `X-Pathways-Timestamp` (Unix
+seconds, equal to the body's `timestamp`) and `X-Pathways-Signature: sha256=<hex>`, the
+HMAC-SHA256 of the exact body bytes keyed with the subscription's secret. The timestamp is
+inside the signed body: check the signature, then refuse a timestamp far from your clock.
+
+Delivery is at least once: answer 2xx once you have stored the notification, and dedupe on
+`notification_id`. 408, 429, 5xx, timeouts and refused connections are retried with
+exponential backoff for up to three days; any other 4xx (and a redirect, which is not
+followed) stops delivery of that notification to that subscription.
+"""
+
+router = APIRouter(prefix="/v1", tags=["webhooks"])
+
+# See the module docstring for why.
+MAY_MANAGE = ("admin",)
+MAY_READ = ("admin", "manager")
+
+NOTIFICATION_TYPES = tuple(sorted(set(NOTIFIED.values())))
+NotificationType = Literal[NOTIFICATION_TYPES]  # type: ignore[valid-type]
+URL_LIMIT = 2048
+
+ERRORS = {
+    401: {"model": schemas.ErrorAnswer, "description": "no or invalid bearer token"},
+    404: {"model": schemas.ErrorAnswer, "description": "no such subscription in the caller's LA"},
+    409: {"model": schemas.ErrorAnswer, "description": "the caller's role may not do this"},
+}
+
+
+def _webhook_url(value: str) -> str:
+    """http(s) with a host, no credentials, no fragment: where a POST can go and nothing more."""
+    if len(value) > URL_LIMIT or any(c.isspace() or ord(c) < 32 for c in value):
+        raise PydanticCustomError("webhook_url", "A webhook URL is at most 2048 characters, without spaces.")
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise PydanticCustomError("webhook_url", "This is not a valid URL.") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise PydanticCustomError("webhook_url", "A webhook URL must start with http:// or https://.")
+    if not parts.hostname:
+        raise PydanticCustomError("webhook_url", "A webhook URL needs a host.")
+    if parts.username is not None or parts.password is not None:
+        raise PydanticCustomError(
+            "webhook_url", "Put no credentials in a webhook URL: receivers verify the signature instead.")
+    if parts.fragment:
+        raise PydanticCustomError("webhook_url", "A webhook URL has no #fragment.")
+    return value
+
+
+WebhookUrl = Annotated[str, AfterValidator(_webhook_url), Field(examples=["https://lcs.example.gov.uk/pathways/hooks"])]
+
+
+class NewSubscription(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"url": "https://lcs.example.gov.uk/pathways/hooks", "event_types": ["deadline_missed", "journey_closed"]},
+    ]})
+    url: WebhookUrl
+    event_types: Annotated[list[NotificationType], Field(min_length=1)] | Literal["all"] = Field(
+        "all", description='the notification types wanted, or "all" (including types added later)')
+    secret: str | None = Field(
+        None, pattern=r"^[\x21-\x7e]{16,128}$",
+        description="the HMAC key, 16-128 printable ASCII characters; omitted, one is generated")
+
+
+class SubscriptionView(BaseModel):
+    subscription_id: str
+    local_authority: str
+    url: str
+    event_types: list[NotificationType] | Literal["all"]
+    active: bool
+    created_at: datetime
+    created_by: str
+    disabled_at: datetime | None
+    disabled_by: str | None
+
+
+class CreatedSubscription(SubscriptionView):
+    secret: str = Field(description="the HMAC key: shown in this answer only, never again")
+
+
+class SubscriptionList(BaseModel):
+    subscriptions: list[SubscriptionView]
+
+
+class AttemptView(BaseModel):
+    attempt: int
+    attempted_at: datetime
+    outcome: Literal["delivered", "retry", "failed"]
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+class DeliveryView(BaseModel):
+    notification_id: str
+    status: Literal["pending", "delivered", "failed", "abandoned", "cancelled"]
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+    delivered_at: datetime | None
+    log: list[AttemptView]
+
+
+class DeliveryList(BaseModel):
+    subscription_id: str
+    deliveries: list[DeliveryView]
+
+
+def webhook_store(svc: Services = Depends(services)) -> WebhookStore:
+    return WebhookStore(svc.store.engine)
+
+
+def manager_of_webhooks(who: Principal = Depends(principal)) -> Principal:
+    if who.role not in MAY_MANAGE:
+        raise ApiError(409, "not_allowed_for_role", "Only an admin can create or disable webhook subscriptions.")
+    return who
+
+
+def reader_of_webhooks(who: Principal = Depends(principal)) -> Principal:
+    if who.role not in MAY_READ:
+        raise ApiError(409, "not_allowed_for_role", "Only an admin or a manager can see webhook subscriptions.")
+    return who
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "webhook_not_found", "There is no such webhook subscription.")
+
+
+@router.post("/webhooks", status_code=201, response_model=CreatedSubscription, responses=ERRORS,
+             description=DESCRIPTION)
+def create_subscription(
+    body: NewSubscription, who: Principal = Depends(manager_of_webhooks), hooks: WebhookStore = Depends(webhook_store),
+) -> dict:
+    """Subscribe a URL to the caller's LA's notifications. The answer holds the secret, once."""
+    secret = body.secret or "whsec_" + secrets.token_urlsafe(32)
+    created = hooks.create_subscription(
+        who.local_authority, body.url, secret,
+        None if body.event_types == "all" else list(body.event_types), created_by=who.subject,
+    )
+    return {**_view(created), "secret": created.secret}
+
+
+@router.get("/webhooks", response_model=SubscriptionList, responses={401: ERRORS[401], 409: ERRORS[409]})
+def list_subscriptions(
+    who: Principal = Depends(reader_of_webhooks), hooks: WebhookStore = Depends(webhook_store),
+) -> dict:
+    """The caller's LA's subscriptions, disabled ones included; never their secrets."""
+    return {"subscriptions": [_view(s) for s in hooks.subscriptions(who.local_authority)]}
+
+
+@router.get("/webhooks/{subscription_id}", response_model=SubscriptionView, responses=ERRORS)
+def get_subscription(
+    subscription_id: str, who: Principal = Depends(reader_of_webhooks), hooks: WebhookStore = Depends(webhook_store),
+) -> dict:
+    return _view(_found(hooks, who, subscription_id))
+
+
+@router.delete("/webhooks/{subscription_id}", response_model=SubscriptionView, responses=ERRORS)
+def disable_subscription(
+    subscription_id: str, who: Principal = Depends(manager_of_webhooks), hooks: WebhookStore = Depends(webhook_store),
+) -> dict:
+    """Disable a subscription: nothing more is sent to it, including retries still pending.
+    It stays listed (disabled) because its delivery log refers to it. Idempotent."""
+    _found(hooks, who, subscription_id)
+    return _view(hooks.disable_subscription(who.local_authority, subscription_id, by=who.subject))
+
+
+@router.get("/webhooks/{subscription_id}/deliveries", response_model=DeliveryList, responses=ERRORS)
+def list_deliveries(
+    subscription_id: str, limit: int = Query(100, ge=1, le=500),
+    who: Principal = Depends(reader_of_webhooks), hooks: WebhookStore = Depends(webhook_store),
+) -> dict:
+    """The subscription's newest deliveries, each with every attempt made."""
+    _found(hooks, who, subscription_id)
+    deliveries = hooks.deliveries(subscription_id=subscription_id, limit=limit)
+    attempts = hooks.attempts(subscription_id=subscription_id, notification_ids=[d.notification_id for d in deliveries])
+    return {"subscription_id": subscription_id, "deliveries": [_delivery(d, attempts) for d in deliveries]}
+
+
+def _found(hooks: WebhookStore, who: Principal, subscription_id: str) -> Subscription:
+    found = hooks.subscription(who.local_authority, subscription_id)
+    if found is None:
+        raise not_found()
+    return found
+
+
+def _view(s: Subscription) -> dict[str, Any]:
+    return {
+        "subscription_id": s.subscription_id, "local_authority": s.local_authority, "url": s.url,
+        "event_types": "all" if s.all_types else s.event_types, "active": s.active,
+        "created_at": s.created_at, "created_by": s.created_by,
+        "disabled_at": s.disabled_at, "disabled_by": s.disabled_by,
+    }
+
+
+def _delivery(d: Delivery, attempts: list[Attempt]) -> dict[str, Any]:
+    log = [a for a in attempts if a.notification_id == d.notification_id]
+    return {
+        "notification_id": d.notification_id, "status": d.status, "attempts": d.attempts,
+        "last_status_code": d.last_status_code, "last_error": d.last_error,
+        "created_at": d.created_at, "updated_at": d.updated_at, "delivered_at": d.delivered_at,
+        "log": [{k: getattr(a, k) for k in AttemptView.model_fields} for a in log],
+    }

@@ -1,4 +1,5 @@
-"""`make run` on a clean clone brings the service up, and `pathways demo` drives it.
+"""`make run` on a clean clone brings the service up (Temporal, the worker and the HTTP API),
+and `pathways demo` drives it.
 
 The clone reuses this checkout's virtual environment (VENV=...) so the test measures the
 service, not a second download of its dependencies; CI's own `make test` on a fresh clone
@@ -15,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,16 +39,37 @@ def free_port_pair() -> int:
     raise RuntimeError("no free ports")
 
 
+def free_port(*taken: int) -> int:
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in taken:
+            return port
+
+
+def printed_tokens(output: str) -> dict[str, str]:
+    """The first run's tokens, from lines such as `  practitioner:  sp_...`."""
+    tokens = {}
+    for line in output.splitlines():
+        role, _, token = line.strip().partition(":")
+        if token.strip().startswith("sp_"):
+            tokens[role] = token.strip()
+    return tokens
+
+
 @pytest.mark.slow
 def test_make_run_on_a_clean_clone_then_demo(tmp_path):
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     assert not (clone / "var").exists()
     port = free_port_pair()
+    http_port = free_port(port, port + 1000)
     log = open(tmp_path / "run.log", "w+")
     service = subprocess.Popen(
         # -o: the shared environment is installed already; never reinstall it from the clone.
-        ["make", "--no-print-directory", "-o", str(VENV / ".installed"), "run", f"VENV={VENV}", f"ARGS=--temporal-port {port}"],
+        ["make", "--no-print-directory", "-o", str(VENV / ".installed"), "run", f"VENV={VENV}",
+         f"ARGS=--temporal-port {port} --http-port {http_port}"],
         cwd=clone, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
@@ -57,6 +80,18 @@ def test_make_run_on_a_clean_clone_then_demo(tmp_path):
             time.sleep(0.5)
         output = (tmp_path / "run.log").read_text()
         assert f"http://localhost:{port + 1000}" in output  # it says where the Temporal UI is
+        api = f"http://127.0.0.1:{http_port}"
+        assert f"{api}/openapi.json" in output and f"{api}/v1/journeys" in output
+
+        # The HTTP API is served from the same process, with one token per role printed once.
+        tokens = printed_tokens(output)
+        assert set(tokens) == {"system", "practitioner", "manager", "auditor", "admin"}
+        assert "pathways token create" in output
+        spec = httpx.get(f"{api}/openapi.json", timeout=10)
+        assert spec.status_code == 200 and "/v1/journeys/{journey_id}/commands" in spec.json()["paths"]
+        listed = httpx.get(f"{api}/v1/journeys", headers={"Authorization": f"Bearer {tokens['practitioner']}"}, timeout=10)
+        assert listed.status_code == 200 and listed.json() == {"journeys": [], "next_cursor": None}
+        assert httpx.get(f"{api}/v1/journeys", timeout=10).status_code == 401
 
         pathways = [str(VENV / "bin" / "pathways")]
         data = ["--data-dir", str(clone / "var")]
@@ -74,6 +109,15 @@ def test_make_run_on_a_clean_clone_then_demo(tmp_path):
 
         verified = subprocess.run(pathways + ["verify", *data], capture_output=True, text=True, timeout=60)
         assert verified.returncode == 0 and verified.stdout.startswith("OK: ")
+
+        # The demo's journeys are LA 873's, through the API too; a token made now works at once.
+        listed = httpx.get(f"{api}/v1/journeys", headers={"Authorization": f"Bearer {tokens['auditor']}"}, timeout=10)
+        assert journey_id in [j["journey_id"] for j in listed.json()["journeys"]]
+        made = subprocess.run(pathways + ["token", "create", "--role", "manager", "--la", "874", *data],
+                              capture_output=True, text=True, timeout=60)
+        assert made.returncode == 0 and made.stdout.strip().startswith("sp_")
+        theirs = httpx.get(f"{api}/v1/journeys/{journey_id}", headers={"Authorization": f"Bearer {made.stdout.strip()}"}, timeout=10)
+        assert theirs.status_code == 404
     finally:
         if service.poll() is None:
             os.killpg(service.pid, signal.SIGINT)

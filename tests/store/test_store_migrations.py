@@ -15,7 +15,7 @@ from store.migrations import alembic_config
 from store.schema import metadata
 from store_factories import new_events, new_journey_id
 
-HEAD = "0002"
+HEAD = "0003"
 TABLES = {"events", "journeys", "deadlines", "outbox"}
 
 

@@ -1,0 +1,397 @@
+"""The managers' dashboard: server-rendered pages under /dashboard, read-only.
+
+Sign in with a bearer token (a manager's or an auditor's); the browser then holds only a
+session id (see session.py). Every page is confined to the token's LA exactly like the API:
+another LA's journey is the same "not found" page as one that does not exist. Nothing about
+a young person goes into a URL's query string or a log line: URLs carry journey ids and
+filter codes only, and the request log records who looked at which journey, by id.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.dashboard import session as sessions_
+from api.dashboard import words
+from api.dashboard.reads import young_people
+from api.identity import Principal
+from api.logging import note
+from api.services import Services, services
+from domain.calendar import WorkingDayCalendar
+from store import manager_queries as mq
+from store.queries import journey_in_la, journeys_page
+from workflows.local_time import london_date
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+words.install(templates.env)
+
+# Who may use the dashboard: it is for oversight, and it is read-only.
+ROLES = ("manager", "auditor")
+PAGE_SIZE = 25
+OVERVIEW_LIST = 20
+OVERDUE_PEEK = OVERVIEW_LIST + 1  # one more than shown: is there more to see?
+STATIC_FILES = {"dashboard.css": "text/css; charset=utf-8"}
+
+SECURITY_HEADERS = {
+    # Case details must not linger in shared browsers' caches or be framed by other sites.
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+router = APIRouter(prefix="/dashboard", include_in_schema=False)
+
+
+def dashboard_today() -> date:
+    """The LA's today (London). Tests override this dependency with the test server's clock."""
+    return london_date(datetime.now(timezone.utc))
+
+
+# --- signing in and out -----------------------------------------------------------------
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, signed_out: str = "", svc: Services = Depends(services)) -> Response:
+    if _signed_in(request, svc) is not None:
+        return RedirectResponse("/dashboard", status_code=303)
+    return _sign_in_form(request, message="You have signed out." if signed_out else None)
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+def sign_in(
+    request: Request, token: str = Form(""), csrf: str = Form(""), svc: Services = Depends(services),
+) -> Response:
+    if not sessions_.csrf_matches(request, csrf):
+        return _sign_in_form(request, error="Your sign-in form had expired. Please paste your access token again.", status=400)
+    token = token.strip()
+    who = svc.identity.resolve(token) if token else None
+    if who is None:
+        error = "Enter your access token." if not token else "That access token was not recognised. Check it and try again."
+        return _sign_in_form(request, error=error, status=401)
+    request.state.principal = who  # for the request log: who signed in, never about whom
+    if who.role not in ROLES:
+        return _sign_in_form(
+            request, status=403,
+            error=f"This dashboard is for managers and auditors. Your access token is for {words.a(who.role)}.",
+        )
+    store = sessions_.sessions(request)
+    store.end(request.cookies.get(sessions_.COOKIE))  # never carry a session id over a sign-in
+    session_id = store.create(token)
+    response = RedirectResponse("/dashboard", status_code=303)
+    sessions_.set_cookie(response, request, sessions_.COOKIE, session_id)
+    sessions_.clear_cookie(response, request, sessions_.CSRF_COOKIE)
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request) -> Response:
+    sessions_.sessions(request).end(request.cookies.get(sessions_.COOKIE))
+    response = RedirectResponse("/dashboard/sign-in?signed_out=1", status_code=303)
+    sessions_.clear_cookie(response, request, sessions_.COOKIE)
+    return response
+
+
+# --- pages --------------------------------------------------------------------------------
+
+@router.get("", response_class=HTMLResponse)
+def overview(request: Request, svc: Services = Depends(services), today: date = Depends(dashboard_today)) -> Response:
+    who = _signed_in(request, svc)
+    if who is None:
+        return _to_sign_in()
+    engine, la = svc.store.engine, who.local_authority
+    week_end = today + timedelta(days=6)
+    period_start = _months_before(today, 12) + timedelta(days=1)
+    overdue = mq.overdue(engine, la, limit=OVERDUE_PEEK)
+    due_soon = mq.due_between(engine, la, today, week_end, limit=OVERVIEW_LIST + 1)
+    people = young_people(engine, la, [j.journey_id for j in [*overdue, *due_soon]])
+    context = {
+        "who": who, "today": today, "nav": "overview",
+        "caseload": _caseload_table(mq.caseload(engine, la)),
+        "overdue": [_row(j, people, today) for j in overdue[:OVERVIEW_LIST]],
+        "overdue_more": len(overdue) > OVERVIEW_LIST,
+        "due_soon": [_row(j, people, today) for j in due_soon[:OVERVIEW_LIST]],
+        "due_soon_more": len(due_soon) > OVERVIEW_LIST,
+        "week_end": week_end,
+        "kpis": mq.kpis(engine, la, period_start, today, _calendar(svc)),
+        "period_start": period_start,
+    }
+    return _render(request, "overview.html", context)
+
+
+@router.get("/journeys", response_class=HTMLResponse)
+def journey_list(
+    request: Request, pathway: str = "", stage: str = "", overdue: str = "", cursor: str = "", page: str = "1",
+    svc: Services = Depends(services), today: date = Depends(dashboard_today),
+) -> Response:
+    who = _signed_in(request, svc)
+    if who is None:
+        return _to_sign_in()
+    # Unknown filter values are ignored rather than refused: this is a page, not the API.
+    pathway = pathway if pathway in words.PATHWAYS else ""
+    stage = stage if stage in words.STAGE_ORDER else ""
+    overdue_only = overdue == "yes"
+    after = _decode_cursor(cursor)
+    page_number = max(int(page), 1) if after and page.isdigit() else 1
+    rows = journeys_page(
+        svc.store.engine, who.local_authority, pathway=pathway or None, stage=stage or None,
+        overdue=True if overdue_only else None, after=after, limit=PAGE_SIZE + 1,
+    )
+    shown, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    people = young_people(svc.store.engine, who.local_authority, [j.journey_id for j in shown])
+    filters = {k: v for k, v in (("pathway", pathway), ("stage", stage), ("overdue", "yes" if overdue_only else "")) if v}
+    context = {
+        "who": who, "today": today, "nav": "overdue" if overdue_only and not (pathway or stage) else "journeys",
+        "journeys": [_row(j, people, today) for j in shown],
+        "filters": filters, "pathway": pathway, "stage": stage, "overdue_only": overdue_only,
+        "pathways": words.PATHWAYS, "stages": {s: words.stage(s) for s in words.STAGE_ORDER},
+        "first_shown": (page_number - 1) * PAGE_SIZE + 1,
+        "next_url": _list_url({**filters, "cursor": _encode_cursor(shown[-1].journey_id), "page": page_number + 1}) if more else None,
+        "first_url": _list_url(filters) if after else None,
+    }
+    return _render(request, "journeys.html", context)
+
+
+@router.get("/journeys/{journey_id}", response_class=HTMLResponse)
+def journey_page(request: Request, journey_id: str, svc: Services = Depends(services), today: date = Depends(dashboard_today)) -> Response:
+    who = _signed_in(request, svc)
+    if who is None:
+        return _to_sign_in()
+    found = journey_in_la(svc.store.engine, journey_id, who.local_authority)
+    if found is None or found[1] is None:
+        # Not noted: a path that is not one of this LA's journey ids could be anything typed.
+        return _not_found(request, who, today)
+    note(request, journey_id=journey_id)  # who looked at which journey, by id
+    summary, view = found
+    entries = mq.timeline(svc.store.engine, journey_id, who.local_authority)
+    if entries is None:
+        return _not_found(request, who, today)
+    person = view.get("young_person") or {}
+    shown = [_deadline(d, today) for d in view.get("deadlines", [])]
+    context = {
+        "who": who, "today": today, "nav": "journeys",
+        "summary": summary, "view": view,
+        "child_id": person.get("id") or "(not recorded)", "age": words.age_on(person.get("date_of_birth"), today),
+        "plan": view.get("plan"),
+        "upcoming": [d for d in shown if not d["met_on"]],
+        "past": [d for d in shown if d["met_on"]],
+        "missed": [d for d in shown if d["status"] == "missed" and not d["met_on"]],
+        "timeline": _timeline(entries, today),
+    }
+    return _render(request, "journey.html", context)
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    if name not in STATIC_FILES:
+        return Response(status_code=404)
+    return FileResponse(HERE / "static" / name, media_type=STATIC_FILES[name],
+                        headers={"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"})
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def _signed_in(request: Request, svc: Services) -> Principal | None:
+    """The signed-in manager or auditor, resolved afresh from the session's token."""
+    store = sessions_.sessions(request)
+    session_id = request.cookies.get(sessions_.COOKIE)
+    token = store.token(session_id)
+    who = svc.identity.resolve(token) if token else None
+    if who is None or who.role not in ROLES:
+        store.end(session_id)
+        return None
+    request.state.principal = who  # the request log records who looked, never about whom
+    return who
+
+
+def _to_sign_in() -> Response:
+    response = RedirectResponse("/dashboard/sign-in", status_code=303)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _sign_in_form(request: Request, error: str | None = None, message: str | None = None, status: int = 200) -> Response:
+    csrf = sessions_.new_csrf()
+    response = _render(request, "sign_in.html", {"error": error, "message": message, "csrf": csrf, "who": None}, status)
+    sessions_.set_cookie(response, request, sessions_.CSRF_COOKIE, csrf, max_age=3600)
+    return response
+
+
+def _not_found(request: Request, who: Principal, today: date) -> Response:
+    return _render(request, "not_found.html", {"who": who, "today": today, "nav": "journeys"}, 404)
+
+
+def _render(request: Request, name: str, context: dict, status: int = 200) -> Response:
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _row(summary, people: dict, today: date) -> dict:
+    """A journey summary as a list row: who (child id, age), where, and what is due."""
+    person = people.get(summary.journey_id, {})
+    due = words.as_date(summary.next_due_on)
+    return {
+        "journey_id": summary.journey_id,
+        "child_id": person.get("id") or "(not recorded)",
+        "age": words.age_on(person.get("date_of_birth"), today),
+        "pathway": summary.pathway, "stage": summary.stage, "closed": summary.closed,
+        "closed_on": summary.closed_on, "opened_on": summary.opened_on,
+        "next_kind": summary.next_deadline_kind, "next_due_on": due,
+        "overdue": summary.overdue,
+        "when": words.due_in(due, today) if due else "",
+    }
+
+
+def _deadline(d: dict, today: date) -> dict:
+    """A deadline with the words a manager reads: 'Initial conference due 24 March 2026 — missed'."""
+    due = words.as_date(d.get("due_on"))
+    original = words.as_date(d.get("original_due_on")) or due
+    met_on = words.as_date(d.get("met_on"))
+    status = d.get("status", "open")
+    # The read model is as of the journey's last change; a due date that has passed since
+    # then is missed by the same rule the journey's clock applies (it records it at midnight).
+    if status in ("open", "extended") and due and due < today and d.get("kind") != "eighteenth_birthday":
+        status = "missed"
+    if d.get("kind") == "eighteenth_birthday":
+        detail = "turns 18 and moves to adult services"
+    elif met_on:
+        detail = f"held {words.uk_date(met_on)}" + (", on time" if status == "met" else ", late")
+    elif status == "missed":
+        detail = f"not held yet — {words.overdue_by(due, today)}"
+    else:
+        detail = words.due_in(due, today)
+    return {
+        "kind": d.get("kind"), "label": words.deadline(d.get("kind")), "due_on": due,
+        "original_due_on": original, "was_extended": original != due, "status": status,
+        "status_label": words.STATUSES.get(status, status), "met_on": met_on, "detail": detail,
+    }
+
+
+def _timeline(entries: list[dict], today: date) -> list[dict]:
+    """The manager queries' timeline in the dashboard's words.
+
+    A deadline met by a step is shown on that step's line rather than as a line of its own;
+    a missed deadline the clock has recorded is not listed again as still to come.
+    """
+    missed_recorded = {_key(e) for e in entries if e.get("type") == "DeadlineMissed" and e.get("deadline")}
+    still_missed = set()
+    shown: list[dict] = []
+    for entry in entries:
+        ref = entry.get("deadline")
+        if entry.get("type") == "DeadlineDue" and ref and _key(entry) in missed_recorded:
+            if _deadline(ref, today)["status"] == "missed":
+                still_missed.add(_key(entry))
+                continue
+        line = _timeline_entry(entry, today)
+        previous = shown[-1] if shown else None
+        if (entry.get("type") == "DeadlineMet" and previous is not None and previous["kind"] == "step"
+                and previous["version"] is not None and entry.get("version") == previous["version"] + 1):
+            previous["outcome"] = line
+            continue
+        shown.append(line)
+    for line in shown:
+        if line["type"] == "DeadlineMissed" and line["key"] in still_missed:
+            line["title"] += ", not held yet"
+    return shown
+
+
+def _key(entry: dict) -> tuple:
+    ref = entry.get("deadline") or {}
+    return ref.get("kind"), ref.get("due_on")
+
+
+def _timeline_entry(entry: dict, today: date) -> dict:
+    """One timeline line: deadlines read 'Initial conference due 24 March 2026 — missed'."""
+    kind = entry.get("type")
+    shown = {"date": entry.get("date"), "title": entry.get("title"), "detail": entry.get("detail"),
+             "status": None, "status_label": None, "css": entry.get("kind") or "step",
+             "kind": entry.get("kind"), "type": kind, "version": entry.get("version"),
+             "key": _key(entry), "outcome": None, "by": None}
+    ref = entry.get("deadline")
+    if kind == "JourneyStarted":
+        shown["detail"] = None  # the policy version: the deadlines table says what it means
+    if ref and kind in ("DeadlineMet", "DeadlineMissed", "DeadlineDue") and ref.get("kind") != "eighteenth_birthday":
+        d = _deadline(ref, today)
+        title = f"{d['label']} due {words.uk_date(d['due_on'])}"
+        if kind == "DeadlineMet":
+            title += " — met" if d["status"] == "met" else " — missed, held late"
+        elif kind == "DeadlineMissed":
+            title += " — missed"
+        elif d["status"] == "missed":
+            title += " — missed, not held yet"
+        shown["title"] = title
+        shown["detail"] = (f"Originally due {words.uk_date(d['original_due_on'])}"
+                           if d["was_extended"] and kind == "DeadlineDue" else None)
+        shown["status"], shown["status_label"] = d["status"], d["status_label"]
+        shown["css"] = "pending" if kind == "DeadlineDue" and d["status"] != "missed" else d["status"]
+    elif ref and kind == "DeadlineExtended":
+        shown["status"], shown["status_label"], shown["css"] = "extended", words.STATUSES["extended"], "extended"
+    elif kind == "DeadlineApproaching":
+        shown["css"] = "reminder"
+    actor = entry.get("actor")
+    if actor:
+        shown["by"] = "recorded by the journey’s clock" if actor == "journey-clock" else f"recorded by {actor}"
+    elif kind == "DeadlineDue":
+        shown["by"] = "still to come" if shown["status"] != "missed" else None
+    return shown
+
+
+def _caseload_table(rows: list[dict]) -> dict:
+    """Caseload counts as a pathway x stage table, with totals."""
+    stages = [s for s in words.STAGE_ORDER if s != "closed"]
+    seen_stages = {r["stage"] for r in rows}
+    stages += sorted(s for s in seen_stages if s not in stages)
+    pathways = ["roth", "cp"] + ([None] if any(r["pathway"] is None for r in rows) else [])
+    counts = {(r["pathway"], r["stage"]): r["count"] for r in rows}
+    table = []
+    for p in pathways:
+        cells = [counts.get((p, s), 0) for s in stages]
+        table.append({"pathway": p, "cells": cells, "total": sum(cells)})
+    totals = [sum(row["cells"][i] for row in table) for i in range(len(stages))]
+    return {"stages": stages, "rows": table, "totals": totals, "total": sum(totals)}
+
+
+def _calendar(svc: Services) -> WorkingDayCalendar:
+    return WorkingDayCalendar(closure_days=svc.settings.closure_days)
+
+
+def _months_before(day: date, months: int) -> date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _list_url(params: dict) -> str:
+    params = {k: v for k, v in params.items() if v not in ("", None)}
+    return "/dashboard/journeys" + (f"?{urlencode(params)}" if params else "")
+
+
+def _encode_cursor(journey_id: str) -> str:
+    return base64.urlsafe_b64encode(journey_id.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> str | None:
+    if not cursor:
+        return None
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        return None

@@ -1,0 +1,30 @@
+"""Run the benchmarks: `python -m bench` runs every one with its defaults (what `make bench`
+does); `python -m bench queries` runs only the ones named. Options for one benchmark go to
+its own module: `python -m bench.queries --help`.
+
+A benchmark is a module of this package with `main(argv) -> int`; add its name here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS = ("queries",)
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = (sys.argv[1:] if argv is None else argv) or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark {', '.join(unknown)}; there are: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    status = 0
+    for name in names:
+        print(f"== bench.{name}", flush=True)
+        status = importlib.import_module(f"bench.{name}").main([]) or status
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
