@@ -18,9 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlalchemy
-from sqlalchemy import text
 
-from store.engine import make_engine, migrate, normalise_url
+from store.engine import execute_autocommit, migrate, normalise_url
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -63,7 +62,7 @@ def postgres_database() -> Iterator[str]:
         # A throwaway server: durability only slows the bulk load down.
         for statement in ("ALTER SYSTEM SET fsync = off", "ALTER SYSTEM SET full_page_writes = off",
                           "SELECT pg_reload_conf()"):
-            autocommit(server_url, statement)
+            execute_autocommit(server_url, statement)
         with _database_on(server_url) as url:
             yield url
     finally:
@@ -74,23 +73,14 @@ def postgres_database() -> Iterator[str]:
 @contextmanager
 def _database_on(server_url: str) -> Iterator[str]:
     name = f"pathways_bench_{uuid.uuid4().hex[:10]}"
-    autocommit(server_url, f'CREATE DATABASE "{name}"')
+    execute_autocommit(server_url, f'CREATE DATABASE "{name}"')
     try:
         url = normalise_url(server_url).set(database=name).render_as_string(hide_password=False)
         migrate(url)
         yield url
     finally:
-        autocommit(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        execute_autocommit(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-
-def autocommit(url: str, statement: str) -> None:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-            connection.execute(text(statement))
-    finally:
-        engine.dispose()
 
 
 DATABASES: dict[str, Callable] = {"sqlite": sqlite_database, "postgresql": postgres_database}

@@ -64,6 +64,16 @@ def envelope(
     }
 
 
+def envelope_of(event: Any) -> dict[str, Any]:
+    """The envelope of a stored event (anything with the envelope's fields as attributes)."""
+    return envelope(
+        stream=event.stream, version=event.version, event_id=event.event_id, type=event.type,
+        occurred_on=event.occurred_on, recorded_at=event.recorded_at, actor=event.actor,
+        actor_role=event.actor_role, command_id=event.command_id,
+        schema_version=event.schema_version, data=event.data,
+    )
+
+
 def link(prev_hash: str, envelope: dict[str, Any]) -> str:
     """The hash of an event whose predecessor in the stream hashed to ``prev_hash``."""
     digest = hashlib.sha256(bytes.fromhex(prev_hash))

@@ -77,6 +77,17 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
+def execute_autocommit(url: str | URL, statement: str) -> None:
+    """One statement outside any transaction (CREATE and DROP DATABASE refuse to run in one)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
 def migrate(url: str | URL) -> None:
     """Upgrade the database at ``url`` to the newest schema; a no-op when it is there."""
     from alembic import command

@@ -102,22 +102,7 @@ def _problem_with(
             return "prev_hash of version 1 is not the genesis hash"
         return f"prev_hash does not link to version {last_version}"
 
-    recomputed = chain.link(
-        event.prev_hash,
-        chain.envelope(
-            stream=event.stream,
-            version=event.version,
-            event_id=event.event_id,
-            type=event.type,
-            occurred_on=event.occurred_on,
-            recorded_at=event.recorded_at,
-            actor=event.actor,
-            actor_role=event.actor_role,
-            command_id=event.command_id,
-            schema_version=event.schema_version,
-            data=event.data,
-        ),
-    )
+    recomputed = chain.link(event.prev_hash, chain.envelope_of(event))
     if recomputed != event.hash:
         return "hash does not match contents"
     return None

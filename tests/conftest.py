@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from store.engine import make_engine, migrate, normalise_url
+from store.engine import execute_autocommit, make_engine, migrate, normalise_url
 from store.events import EventStore
 
 
@@ -45,9 +45,9 @@ def postgres_server_url() -> Iterator[str]:
         try:
             url = server.get_uri("postgres")
             # A throwaway server: durability only slows down creating test databases.
-            _run_outside_transaction(url, "ALTER SYSTEM SET fsync = off")
-            _run_outside_transaction(url, "ALTER SYSTEM SET full_page_writes = off")
-            _run_outside_transaction(url, "SELECT pg_reload_conf()")
+            execute_autocommit(url, "ALTER SYSTEM SET fsync = off")
+            execute_autocommit(url, "ALTER SYSTEM SET full_page_writes = off")
+            execute_autocommit(url, "SELECT pg_reload_conf()")
             yield url
         finally:
             server.cleanup()
@@ -58,12 +58,12 @@ def _postgres_template(postgres_server_url: str) -> Iterator[str]:
     """A database migrated once per session, copied for each test (much faster than
     migrating each test's database)."""
     name = f"pathways_template_{uuid.uuid4().hex[:12]}"
-    _run_outside_transaction(postgres_server_url, f'CREATE DATABASE "{name}"')
+    execute_autocommit(postgres_server_url, f'CREATE DATABASE "{name}"')
     try:
         migrate(_database_url(postgres_server_url, name))
         yield name
     finally:
-        _run_outside_transaction(
+        execute_autocommit(
             postgres_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
         )
 
@@ -80,11 +80,11 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     server_url = request.getfixturevalue("postgres_server_url")
     template = request.getfixturevalue("_postgres_template")
     name = f"pathways_test_{uuid.uuid4().hex[:12]}"
-    _run_outside_transaction(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    execute_autocommit(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
         yield _database_url(server_url, name)
     finally:
-        _run_outside_transaction(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        execute_autocommit(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -100,16 +100,6 @@ def store_engine(store_url: str) -> Iterator[Engine]:
 def event_store(store_engine: Engine) -> EventStore:
     return EventStore(store_engine)
 
-
-def _run_outside_transaction(server_url: str, statement: str) -> None:
-    # CREATE and DROP DATABASE refuse to run inside a transaction.
-    engine = make_engine(server_url)
-    try:
-        with engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-            connection.execute(text(statement))
-    finally:
-        engine.dispose()
 
 
 def _database_url(server_url: str, database: str) -> str:

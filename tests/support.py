@@ -110,3 +110,22 @@ async def assert_consistent(journeys, store, workflow_id: str) -> JourneyState:
     assert (summary.stage, summary.pathway, summary.closed, summary.version, summary.closure_reason) == (
         state.stage, state.pathway, state.closed, state.version, state.closure_reason)
     return state
+
+
+def enqueue_bare_notification(store, la: str) -> str:
+    """A notification in the outbox as a journey leaves it, without a journey (nor an event in
+    the log: the log is folded by other suites, the outbox is not)."""
+    from datetime import datetime, timezone
+
+    from store.outbox import enqueue
+    from store.records import Notification
+
+    journey_id, notification_id = str(uuid.uuid4()), str(uuid.uuid4())
+    with store.engine.begin() as connection:
+        enqueue(connection, [Notification(
+            notification_id=notification_id, journey_id=journey_id, local_authority=la, type="deadline_missed",
+            event_id=notification_id,
+            payload={"journey_id": journey_id, "local_authority": la, "event_type": "DeadlineMissed",
+                     "kind": "initial_conference", "due_on": "2026-03-23", "reason": None, "occurred_on": "2026-03-24"},
+        )], datetime.now(timezone.utc))
+    return notification_id

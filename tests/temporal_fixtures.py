@@ -10,7 +10,7 @@ import asyncio
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest

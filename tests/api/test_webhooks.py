@@ -10,8 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from store.outbox import enqueue as outbox_rows_enqueue
-from store.records import Notification
+from support import enqueue_bare_notification
 from store.webhooks import WebhookStore
 
 LA, OTHER_LA = "951", "952"
@@ -146,7 +145,7 @@ async def test_the_delivery_log_is_readable_per_subscription(http, as_, store):
     """The deliveries endpoint shows each attempt; the attempts are made up here (the
     workflow suite makes real ones)."""
     sub = (await create(http, as_)).json()
-    notification_id = _enqueue_notification(store, LA)
+    notification_id = enqueue_bare_notification(store, LA)
     hooks = WebhookStore(store.engine)
     assert sub["subscription_id"] in hooks.plan(notification_id)
     now = datetime.now(timezone.utc)
@@ -163,16 +162,3 @@ async def test_the_delivery_log_is_readable_per_subscription(http, as_, store):
         (1, "retry", 503), (2, "retry", None), (3, "delivered", 200)]
     assert delivery["log"][1]["error"].startswith("ConnectError")
 
-
-def _enqueue_notification(store, la: str) -> str:
-    """A notification in the outbox as a journey leaves it, without a journey (nor an event in
-    the log: the log is folded by other suites, the outbox is not)."""
-    journey_id, notification_id = str(uuid.uuid4()), str(uuid.uuid4())
-    with store.engine.begin() as connection:
-        outbox_rows_enqueue(connection, [Notification(
-            notification_id=notification_id, journey_id=journey_id, local_authority=la, type="deadline_missed",
-            event_id=notification_id,
-            payload={"journey_id": journey_id, "local_authority": la, "event_type": "DeadlineMissed",
-                     "kind": "initial_conference", "due_on": "2026-03-23", "reason": None, "occurred_on": "2026-03-24"},
-        )], datetime.now(timezone.utc))
-    return notification_id

@@ -353,7 +353,7 @@ def test_r5_each_event_links_to_the_previous_one_in_its_stream(store: EventStore
     for previous, event in zip(stored, stored[1:]):
         assert event.prev_hash == previous.hash
     for event in stored:
-        assert event.hash == chain.link(event.prev_hash, envelope_of(event))
+        assert event.hash == chain.link(event.prev_hash, chain.envelope_of(event))
     assert store.read_stream(other)[0].prev_hash == "0" * 64
 
 
@@ -381,7 +381,7 @@ def test_r5_recorded_at_is_the_clock_in_utc_to_the_microsecond(store_engine: Eng
         assert event.recorded_at == reading
         assert event.recorded_at.utcoffset() == timedelta(0)
         assert chain.format_recorded_at(event.recorded_at) == "2026-07-02T10:15:00.123456+00:00"
-    assert read_back.hash == chain.link(read_back.prev_hash, envelope_of(read_back))
+    assert read_back.hash == chain.link(read_back.prev_hash, chain.envelope_of(read_back))
 
 
 @pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
@@ -456,7 +456,7 @@ def test_r5_any_accepted_data_reads_back_equal_and_hashing_the_same(
     [read_back] = store.read_stream(journey_id)
 
     assert read_back == appended
-    assert read_back.hash == chain.link(read_back.prev_hash, envelope_of(read_back))
+    assert read_back.hash == chain.link(read_back.prev_hash, chain.envelope_of(read_back))
 
 
 def test_r5_later_changes_to_the_callers_dict_do_not_change_what_was_stored(
@@ -611,17 +611,3 @@ def test_read_models_are_validated_too(store: EventStore, store_engine: Engine) 
     assert row_counts(store_engine) == {"events": 0, "journeys": 0, "deadlines": 0, "outbox": 0}
 
 
-def envelope_of(event) -> dict:
-    return chain.envelope(
-        stream=event.stream,
-        version=event.version,
-        event_id=event.event_id,
-        type=event.type,
-        occurred_on=event.occurred_on,
-        recorded_at=event.recorded_at,
-        actor=event.actor,
-        actor_role=event.actor_role,
-        command_id=event.command_id,
-        schema_version=event.schema_version,
-        data=event.data,
-    )

@@ -15,7 +15,7 @@ import json
 import threading
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -27,11 +27,9 @@ from domain.calendar import WorkingDayCalendar
 from settings import Settings
 from store.engine import make_engine, migrate
 from store.events import EventStore
-from store.outbox import enqueue as outbox_rows_enqueue
-from store.records import Notification
 from store.schema import outbox, webhook_deliveries
 from store.webhooks import WebhookStore
-from support import command, start_request
+from support import command, start_request, enqueue_bare_notification
 from temporal_fixtures import eventually, eventually_async
 from worker import build_worker
 from workflows.client import JourneyClient
@@ -365,9 +363,9 @@ async def test_the_sweeper_delivers_what_no_workflow_looks_after(service, hooks,
     hooks.create_subscription(la, receiver.url(), SECRET, ["deadline_missed"], "admin-964")
     receiver.stop()
     # Committed, but the worker "died" before starting delivery: no workflow knows of it.
-    stranded = _enqueue_notification(log, la)
+    stranded = enqueue_bare_notification(log, la)
     # And one whose delivery workflow was terminated while the receiver was down.
-    orphaned = _enqueue_notification(log, la)
+    orphaned = enqueue_bare_notification(log, la)
     handle = await temporal_env.client.start_workflow(
         "NotificationDelivery", {"notification_id": orphaned}, id=f"notify-{orphaned}", task_queue=hook_settings.task_queue)
     await eventually(lambda: hooks.attempts(notification_id=orphaned))
@@ -390,16 +388,3 @@ async def test_the_sweeper_delivers_what_no_workflow_looks_after(service, hooks,
                                      .where(webhook_deliveries.c.status == "pending")).all()
     assert pending == []
 
-
-def _enqueue_notification(log, la: str) -> str:
-    """A notification in the outbox as a journey leaves it, without a journey (nor an event in
-    the log: the log is folded by other suites, the outbox is not)."""
-    journey_id, notification_id = str(uuid.uuid4()), str(uuid.uuid4())
-    with log.engine.begin() as connection:
-        outbox_rows_enqueue(connection, [Notification(
-            notification_id=notification_id, journey_id=journey_id, local_authority=la, type="deadline_missed",
-            event_id=notification_id,
-            payload={"journey_id": journey_id, "local_authority": la, "event_type": "DeadlineMissed",
-                     "kind": "initial_conference", "due_on": "2026-03-23", "reason": None, "occurred_on": "2026-03-24"},
-        )], datetime.now(timezone.utc))
-    return notification_id
