@@ -171,7 +171,10 @@ class JourneyWorkflow:
         async with self._lock:
             command_id = request.get("command_id")
             if command_id in self._answers:
-                return self._answers[command_id]
+                # Answers carried over from an earlier run keep their events but not their
+                # state (it would make continue-as-new's input too large): the journey as it
+                # stands now goes with them.
+                return {"state": self._view(), **self._answers[command_id]}
             if command_id in self._seen:
                 return {"journey_id": self._state.journey_id, "events": [], "state": self._view(), "duplicate": True}
             try:
@@ -285,7 +288,7 @@ class JourneyWorkflow:
             max_updates_per_run=self._input.max_updates_per_run,
             settle_seconds=self._input.settle_seconds,
             state=to_data(self._state),
-            answers={k: self._answers[k] for k in recent},
+            answers={k: {"journey_id": self._answers[k]["journey_id"], "events": self._answers[k]["events"]} for k in recent},
             command_ids=sorted(self._seen),
         )
 

@@ -15,6 +15,7 @@ from datetime import date, datetime, timezone
 from typing import Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from api import schemas
 from api.auth import START, actor, check_may_send, principal
@@ -81,7 +82,8 @@ async def start_journey(
     check_may_send(who, START)
     workflow_id = svc.journeys.workflow_id(who.local_authority, command.young_person.id)
     journey_id = journey_id_for(workflow_id, command_id)
-    replay = _answer_from_log(svc, journey_id, command_id, who)
+    found = await run_in_threadpool(journey_in_la, svc.store.engine, journey_id, who.local_authority)
+    replay = await run_in_threadpool(_answer_from_log, svc, found, command_id)
     if replay is not None:
         note(request, journey_id=journey_id)
         return replay
@@ -123,12 +125,13 @@ async def send_command(
     an auditor sends nothing. See the README's role table."""
     command_id = str(command.command_id)
     note(request, journey_id=journey_id, command_id=command_id, command_type=command.type)
-    found = journey_in_la(svc.store.engine, journey_id, who.local_authority)
+    # Store reads run off the event loop: it is shared with the worker under `pathways up`.
+    found = await run_in_threadpool(journey_in_la, svc.store.engine, journey_id, who.local_authority)
     if found is None:
         raise not_found()
     check_may_send(who, command.type)
     summary, _ = found
-    replay = _answer_from_log(svc, journey_id, command_id, who)
+    replay = await run_in_threadpool(_answer_from_log, svc, found, command_id)
     if replay is not None:
         return replay
     fields = to_data(command.model_dump(exclude={"command_id"}))
@@ -197,14 +200,15 @@ def _contract_answer(svc: Services, answer: dict, command_id: str) -> dict:
     return {"journey_id": journey_id, "events": events, "state": answer["state"]}
 
 
-def _answer_from_log(svc: Services, journey_id: str, command_id: str, who: Principal) -> dict | None:
+def _answer_from_log(svc: Services, found, command_id: str) -> dict | None:
     """A retry that reaches a journey whose workflow has finished (it closed) is answered
     from the log: the command's events and the journey as it now stands (for the command
     that closed it, exactly the first answer). A retry while the journey is open goes to
-    the workflow, which returns its first answer exactly."""
-    found = journey_in_la(svc.store.engine, journey_id, who.local_authority)
+    the workflow, which returns its first answer exactly. `found` is the journey's
+    (summary, view) in the caller's LA, or None."""
     if found is None or not found[0].closed:
         return None
+    journey_id = found[0].journey_id
     events = svc.store.events_for_command(journey_id, command_id)
     if not events:
         return None
