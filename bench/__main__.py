@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("queries",)
+BENCHMARKS = ("queries", "temporal_bench", "store_bench")
 
 
 def main(argv: list[str] | None = None) -> int:
