@@ -39,6 +39,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
 
+import structlog
 from temporalio import activity, workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -407,7 +408,13 @@ def run(commands: int = 150, concurrency: int = 8, journeys: int | None = None, 
         if not quiet:
             print(f"  {message}", flush=True)
 
-    raw = asyncio.run(_measure(commands, concurrency, journeys, repeats, warmup, log))
+    # The service logs at warning here (its info lines are not what is measured); the caller's
+    # logging configuration is put back afterwards, as a test suite running this relies on it.
+    previous = structlog.get_config()
+    try:
+        raw = asyncio.run(_measure(commands, concurrency, journeys, repeats, warmup, log))
+    finally:
+        structlog.configure(**previous)
     document = {
         "benchmark": NAME,
         "environment": {**harness.environment(), "temporalio": temporalio.__version__},
