@@ -227,11 +227,12 @@ class JourneyWorkflow:
                                 "event_type": name, "kind": data.get("kind"), "due_on": data.get("due_on"),
                                 "reason": data.get("reason"), "occurred_on": occurred_on},
                 })
+        summary = summary_row(state, workflow.info().workflow_id, self._calendar, today)
         request = {
             "stream": journey_id,
             "expected_version": self._state.version,
             "events": new_events,
-            "summary": to_data(summary_row(state, workflow.info().workflow_id, self._calendar, today)),
+            "summary": to_data(summary),
             "deadlines": to_data(deadline_rows(state, self._calendar, today)),
             "notifications": notifications,
         }
@@ -242,21 +243,20 @@ class JourneyWorkflow:
             result_type=list,
         )
         self._state = state
-        self._upsert_search_attributes()
+        self._upsert_search_attributes(summary["next_due_on"])
         # Webhooks: each notification gets a delivery workflow of its own, started, not awaited.
         await start_deliveries([n["notification_id"] for n in notifications])
         return stored
 
-    def _upsert_search_attributes(self) -> None:
+    def _upsert_search_attributes(self, next_due_on: date | None) -> None:
         if not self._input.search_attributes:
             return
-        pending = summary_row(self._state, workflow.info().workflow_id, self._calendar, self._today())
         updates = [
             LA_ATTRIBUTE.value_set(self._state.local_authority),
             STAGE_ATTRIBUTE.value_set(self._state.stage),
             PATHWAY_ATTRIBUTE.value_set(self._state.pathway) if self._state.pathway else PATHWAY_ATTRIBUTE.value_unset(),
-            NEXT_DUE_ATTRIBUTE.value_set(start_of_day(pending["next_due_on"]))
-            if pending["next_due_on"] else NEXT_DUE_ATTRIBUTE.value_unset(),
+            NEXT_DUE_ATTRIBUTE.value_set(start_of_day(next_due_on))
+            if next_due_on else NEXT_DUE_ATTRIBUTE.value_unset(),
         ]
         workflow.upsert_search_attributes(updates)
 
