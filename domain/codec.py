@@ -12,7 +12,7 @@ import types
 import typing
 from datetime import date
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 T = TypeVar("T")
 
@@ -30,7 +30,7 @@ def to_data(value: Any) -> Any:
 
 
 def from_data(cls: type[T], data: Any) -> T:
-    return _convert(cls, data)
+    return _decoder(cls)(data)
 
 
 @cache
@@ -41,27 +41,64 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls, globalns=cls.__init__.__globals__)
 
 
-def _convert(tp: Any, data: Any) -> Any:
-    if data is None:
-        return None
+def _identity(data: Any) -> Any:
+    return data
+
+
+def _date(data: Any) -> date | None:
+    if data is None or isinstance(data, date):
+        return data
+    return date.fromisoformat(data)
+
+
+@cache
+def _decoder(tp: Any) -> Callable[[Any], Any]:
+    """A converter from plain data to `tp`, built once per type from its hints.
+
+    Reading the hints on every call made decoding most of the cost of folding a journey's
+    log; the converters built here do only the conversions a type needs. Every converter
+    passes None through, keys a dataclass does not know are ignored (events written by a
+    newer schema), and missing ones take the field's default.
+    """
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _convert(options[0], data)
+        return _decoder(options[0])
     if origin is tuple:
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_convert(args[0], v) for v in data)
-        return tuple(_convert(a, v) for a, v in zip(args, data))
+            item = _decoder(args[0])
+            return lambda data: None if data is None else tuple(map(item, data))
+        items = [_decoder(a) for a in args]
+        return lambda data: None if data is None else tuple(f(v) for f, v in zip(items, data))
     if origin is frozenset:
-        return frozenset(_convert(typing.get_args(tp)[0], v) for v in data)
+        item = _decoder(typing.get_args(tp)[0])
+        return lambda data: None if data is None else frozenset(map(item, data))
     if origin is dict:
-        _, value_type = typing.get_args(tp)
-        return {k: _convert(value_type, v) for k, v in data.items()}
+        value = _decoder(typing.get_args(tp)[1])
+        if value is _identity:
+            return lambda data: None if data is None else dict(data)
+        return lambda data: None if data is None else {k: value(v) for k, v in data.items()}
     if tp is date:
-        return data if isinstance(data, date) else date.fromisoformat(data)
+        return _date
     if dataclasses.is_dataclass(tp):
-        hints = _hints(tp)
-        known = {f.name for f in dataclasses.fields(tp)}
-        return tp(**{k: _convert(hints[k], v) for k, v in data.items() if k in known})
-    return data
+        return _dataclass_decoder(tp)
+    return _identity
+
+
+def _dataclass_decoder(cls: type) -> Callable[[Any], Any]:
+    hints = _hints(cls)
+    names = frozenset(f.name for f in dataclasses.fields(cls))
+    # Only fields that need converting are visited; the rest pass through as they are.
+    converters = {name: conv for name in names if (conv := _decoder(hints[name])) is not _identity}
+
+    def decode(data: Any) -> Any:
+        if data is None:
+            return None
+        values = {k: v for k, v in data.items() if k in names}
+        for name, convert in converters.items():
+            if name in values:
+                values[name] = convert(values[name])
+        return cls(**values)
+
+    return decode

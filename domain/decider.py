@@ -50,8 +50,24 @@ def decide(
 
 
 def evolve(state: JourneyState, event: e.Event) -> JourneyState:
-    state = _EVOLVERS[type(event)](state, event)
-    return replace(state, version=state.version + 1)
+    changes = _EVOLVERS[type(event)](state, event)
+    return _changed(state, changes, state.version + 1)
+
+
+def _changed(state: JourneyState, changes: dict, version: int) -> JourneyState:
+    """A copy of `state` with `changes` and the new version.
+
+    `dataclasses.replace` re-runs __init__ over all the state's fields and was most of the
+    cost of a fold (every read of the log folds); the state is frozen and has no
+    __post_init__, so copying its __dict__ builds the same value. The field names are the
+    evolvers' own, checked by the tests that compare folds with the workflow's state.
+    """
+    new = object.__new__(JourneyState)
+    fields = new.__dict__
+    fields.update(state.__dict__)
+    fields.update(changes)
+    fields["version"] = version
+    return new
 
 
 def fold(events, state: JourneyState | None = None) -> JourneyState:
@@ -298,84 +314,85 @@ _DECIDERS = {
 
 
 # --- evolve: one function per event ---------------------------------------------------------
+# Each returns the fields the event changes; `evolve` applies them in one copy.
 
-def _started(s: JourneyState, ev: e.JourneyStarted) -> JourneyState:
-    return replace(
-        s, journey_id=ev.journey_id, local_authority=ev.local_authority, young_person=ev.young_person,
+def _started(s: JourneyState, ev: e.JourneyStarted) -> dict:
+    return dict(
+        journey_id=ev.journey_id, local_authority=ev.local_authority, young_person=ev.young_person,
         referral_date=ev.occurred_on, policy=ev.policy, stage=REFERRAL, last_step_on=ev.occurred_on,
     )
 
 
-def _strategy_held(s: JourneyState, ev: e.StrategyDiscussionHeld) -> JourneyState:
-    s = replace(s, strategy_discussion_on=ev.occurred_on, last_step_on=ev.occurred_on)
+def _strategy_held(s: JourneyState, ev: e.StrategyDiscussionHeld) -> dict:
+    changes = dict(strategy_discussion_on=ev.occurred_on, last_step_on=ev.occurred_on)
     if ev.pathway:
-        s = replace(s, stage=SECTION_47, pathway=ev.pathway, s47_started_on=s.s47_started_on or ev.occurred_on)
-    return s
+        changes.update(stage=SECTION_47, pathway=ev.pathway, s47_started_on=s.s47_started_on or ev.occurred_on)
+    return changes
 
 
-def _conference_held(s: JourneyState, ev: e.InitialConferenceHeld) -> JourneyState:
-    return replace(s, initial_conference_on=ev.occurred_on, last_step_on=ev.occurred_on)
+def _conference_held(s: JourneyState, ev: e.InitialConferenceHeld) -> dict:
+    return dict(initial_conference_on=ev.occurred_on, last_step_on=ev.occurred_on)
 
 
-def _plan_started(s: JourneyState, ev: e.PlanStarted) -> JourneyState:
-    return replace(s, stage=PLAN, plan=Plan(ev.occurred_on, ev.categories, ev.outside_home))
+def _plan_started(s: JourneyState, ev: e.PlanStarted) -> dict:
+    return dict(stage=PLAN, plan=Plan(ev.occurred_on, ev.categories, ev.outside_home))
 
 
-def _core_group_held(s: JourneyState, ev: e.CoreGroupHeld) -> JourneyState:
-    return replace(s, last_core_group_on=ev.occurred_on, core_groups_held=s.core_groups_held + 1,
-                   last_step_on=max(s.last_step_on, ev.occurred_on))
+def _core_group_held(s: JourneyState, ev: e.CoreGroupHeld) -> dict:
+    return dict(last_core_group_on=ev.occurred_on, core_groups_held=s.core_groups_held + 1,
+                last_step_on=max(s.last_step_on, ev.occurred_on))
 
 
-def _visit_recorded(s: JourneyState, ev: e.VisitRecorded) -> JourneyState:
-    return replace(s, last_visit_on=max(s.last_visit_on or ev.occurred_on, ev.occurred_on))
+def _visit_recorded(s: JourneyState, ev: e.VisitRecorded) -> dict:
+    return dict(last_visit_on=max(s.last_visit_on or ev.occurred_on, ev.occurred_on))
 
 
-def _review_held(s: JourneyState, ev: e.ReviewConferenceHeld) -> JourneyState:
+def _review_held(s: JourneyState, ev: e.ReviewConferenceHeld) -> dict:
     plan = replace(s.plan, categories=ev.categories) if ev.categories else s.plan
-    return replace(s, last_review_on=ev.occurred_on, reviews_held=s.reviews_held + 1, plan=plan,
-                   last_step_on=max(s.last_step_on, ev.occurred_on))
+    return dict(last_review_on=ev.occurred_on, reviews_held=s.reviews_held + 1, plan=plan,
+                last_step_on=max(s.last_step_on, ev.occurred_on))
 
 
-def _transferred(s: JourneyState, ev: e.PathwayTransferred) -> JourneyState:
+def _transferred(s: JourneyState, ev: e.PathwayTransferred) -> dict:
     plan = replace(s.plan, categories=ev.categories, outside_home=ev.outside_home)
-    return replace(s, pathway=ev.to_pathway, plan=plan, transfers=s.transfers + 1)
+    return dict(pathway=ev.to_pathway, plan=plan, transfers=s.transfers + 1)
 
 
-def _plan_ended(s: JourneyState, ev: e.PlanEnded) -> JourneyState:
-    return replace(s, step_down=ev.step_down)
+def _plan_ended(s: JourneyState, ev: e.PlanEnded) -> dict:
+    return dict(step_down=ev.step_down)
 
 
-def _deadline_met_ev(s: JourneyState, ev: e.DeadlineMet) -> JourneyState:
+def _deadline_met_ev(s: JourneyState, ev: e.DeadlineMet) -> dict:
     record = DeadlineRecord(ev.kind, ev.due_on, ev.original_due_on, ev.occurred_on, "met" if ev.on_time else "missed")
-    return replace(s, history=(*s.history, record))
+    return dict(history=(*s.history, record))
 
 
-def _extended(s: JourneyState, ev: e.DeadlineExtended) -> JourneyState:
+def _extended(s: JourneyState, ev: e.DeadlineExtended) -> dict:
     others = tuple(x for x in s.extensions if not (x.kind == ev.kind and x.original_due_on == ev.original_due_on))
     extension = Extension(ev.kind, ev.original_due_on, ev.new_due_on, ev.reason, ev.approved_by, ev.occurred_on)
-    return replace(s, extensions=(*others, extension))
+    return dict(extensions=(*others, extension))
 
 
-def _approaching(s: JourneyState, ev: e.DeadlineApproaching) -> JourneyState:
-    return replace(s, reminded=(*s.reminded, DeadlineKey(ev.kind, ev.due_on)))
+def _approaching(s: JourneyState, ev: e.DeadlineApproaching) -> dict:
+    return dict(reminded=(*s.reminded, DeadlineKey(ev.kind, ev.due_on)))
 
 
-def _missed(s: JourneyState, ev: e.DeadlineMissed) -> JourneyState:
-    return replace(s, missed=(*s.missed, DeadlineKey(ev.kind, ev.due_on)))
+def _missed(s: JourneyState, ev: e.DeadlineMissed) -> dict:
+    return dict(missed=(*s.missed, DeadlineKey(ev.kind, ev.due_on)))
 
 
-def _policy_changed(s: JourneyState, ev: e.TimescalePolicyChanged) -> JourneyState:
-    return replace(s, policy=ev.policy)
+def _policy_changed(s: JourneyState, ev: e.TimescalePolicyChanged) -> dict:
+    return dict(policy=ev.policy)
 
 
-def _adult(s: JourneyState, ev: e.EighteenthBirthdayReached) -> JourneyState:
-    return s
+def _adult(s: JourneyState, ev: e.EighteenthBirthdayReached) -> dict:
+    return {}
 
 
-def _closed(s: JourneyState, ev: e.JourneyClosed) -> JourneyState:
-    return replace(s, stage=CLOSED, closed=True, closed_on=ev.occurred_on, closure_reason=ev.reason,
-                   step_down=ev.step_down or s.step_down,
-                   last_step_on=max(s.last_step_on or ev.occurred_on, ev.occurred_on))
+def _closed(s: JourneyState, ev: e.JourneyClosed) -> dict:
+    return dict(stage=CLOSED, closed=True, closed_on=ev.occurred_on, closure_reason=ev.reason,
+                step_down=ev.step_down or s.step_down,
+                last_step_on=max(s.last_step_on or ev.occurred_on, ev.occurred_on))
 
 
 _EVOLVERS = {

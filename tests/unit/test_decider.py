@@ -8,6 +8,7 @@ Dates used throughout (national policy; working days skip weekends and bank holi
   first review 3 months later: Sat 20 Jun moves back to Fri 19 Jun.
 """
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -16,7 +17,7 @@ from domain import events as e
 from domain.calendar import WorkingDayCalendar
 from domain.commands import ChangePolicy, ObserveDay
 from domain.deadlines import all_deadlines, next_wake, open_deadlines
-from domain.decider import decide, fold
+from domain.decider import decide, evolve, fold
 from domain.errors import DomainError
 from domain.model import CLOSED, PLAN, REFERRAL, SECTION_47, initial_state
 from domain.timescales import policy_in_force
@@ -247,6 +248,41 @@ def test_eighteenth_birthday_closes_the_journey_with_a_transition():
 def test_fold_of_the_events_gives_the_same_state():
     state, events = run([start(REFERRAL_ON), strategy(date(2026, 3, 3)), conference(date(2026, 3, 20)), core_group(date(2026, 4, 2))], TODAY)
     assert fold(events) == state and state.version == len(events)
+
+
+def test_evolve_builds_a_well_formed_state_for_every_event_type():
+    # evolve copies the state's fields without __init__ (for speed): a misspelt field in an
+    # evolver would add a stray attribute instead of failing, so check every event type.
+    import random
+
+    from bench.queries import TODAY as BENCH_TODAY, journey_events, population
+    from domain.decider import _EVOLVERS
+    from domain.model import JourneyState
+
+    rng, seen = random.Random(11), set()
+    field_names = {f.name for f in dataclasses.fields(JourneyState)}
+    for summary, _ in population(400, 3):
+        state = initial_state()
+        for event in journey_events(rng, summary, CALENDAR):
+            state = evolve(state, event)
+            seen.add(type(event))
+            assert set(vars(state)) == field_names
+            assert JourneyState(**vars(state)) == state
+    hand_made = [
+        e.DeadlineExtended(BENCH_TODAY, "review_conference", BENCH_TODAY, BENCH_TODAY, BENCH_TODAY, "r", "tm"),
+        e.TimescalePolicyChanged(BENCH_TODAY, policy_in_force("roth-cadence", BENCH_TODAY)),
+        e.DeadlineMissed(BENCH_TODAY, "review_conference", BENCH_TODAY, BENCH_TODAY),
+        e.PathwayTransferred(BENCH_TODAY, "roth", "cp", ("emotional",), False),
+        e.PlanEnded(BENCH_TODAY, "early_help"),
+        e.EighteenthBirthdayReached(BENCH_TODAY),
+    ]
+    state = on_plan()
+    for event in hand_made:
+        state = evolve(state, event)
+        seen.add(type(event))
+        assert set(vars(state)) == field_names
+    missing = set(_EVOLVERS) - seen
+    assert not missing, f"event types not exercised: {sorted(t.__name__ for t in missing)}"
 
 
 # --- every refusal code ------------------------------------------------------------------
