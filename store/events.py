@@ -38,13 +38,13 @@ R6  The outbox insert is idempotent on notification id: a notification whose id 
 
 from __future__ import annotations
 
-import copy
-from dataclasses import asdict
+import json
 from datetime import datetime, timezone
 from typing import Callable, Sequence
 
 import structlog
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import IntegrityError
 
 from store import chain, log, outbox, read_models
 from store.engine import for_writing
@@ -58,6 +58,14 @@ logger = structlog.get_logger(__name__)
 
 # R4: one key for every append, so appends to different streams serialise too.
 APPEND_LOCK_KEY = 0x5041_5448_0000
+# Stream heads kept in memory, so an append need not read its stream's head first.
+HEADS_REMEMBERED = 100_000
+# Event data as stored: compact JSON (the hash covers the canonical form, store/chain.py).
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+class _NotAtHead(Exception):
+    """The fast path found the stream's head elsewhere; its transaction is rolled back."""
 
 
 def utc_now() -> datetime:
@@ -75,6 +83,8 @@ class EventStore:
         self._engine = engine
         self._writer = for_writing(engine)
         self._clock = clock
+        # stream -> (version, hash) of its last event as this process appended it.
+        self._heads: dict[str, tuple[int, str]] = {}
 
     def append(
         self,
@@ -89,35 +99,19 @@ class EventStore:
         events = list(events)
         notifications = list(notifications)
         _validate(stream, expected_version, events, summary, deadlines, notifications)
+        recorded_at = self._now()
 
-        with self._writer.begin() as connection:
-            _serialise_appends(connection)
-            retried = _stored_batch(connection, stream, events)
-            if retried is not None:
-                logger.info("append_retry_ignored", stream=stream, events=len(retried))
-                return retried
-
-            current = log.head(connection, stream)
-            actual = current[0] if current is not None else 0
-            if actual != expected_version:
-                raise StaleVersion(stream, expected_version, actual)
-
-            recorded_at = self._now()
-            stored = _chain(
-                stream,
-                first_version=actual + 1,
-                first_position=log.last_position(connection) + 1,
-                prev_hash=current[1] if current is not None else chain.GENESIS_HASH,
-                recorded_at=recorded_at,
-                events=events,
+        stored = self._append_at_known_head(
+            stream, expected_version, events, recorded_at, summary, deadlines, notifications
+        )
+        if stored is None:
+            stored, retried = self._append_checked(
+                stream, expected_version, events, recorded_at, summary, deadlines, notifications
             )
-            log.insert(connection, stored)
-            if summary is not None:
-                read_models.upsert_summary(connection, summary, recorded_at)
-            if deadlines is not None:
-                read_models.replace_deadlines(connection, stream, deadlines)
-            outbox.enqueue(connection, notifications, recorded_at)
-
+            if retried:
+                logger.info("append_retry_ignored", stream=stream, events=len(stored))
+                return stored
+        self._remember_head(stored[-1])
         logger.info(
             "events_appended",
             stream=stream,
@@ -126,6 +120,86 @@ class EventStore:
             types=[event.type for event in stored],
         )
         return stored
+
+    def _append_at_known_head(
+        self, stream: str, expected_version: int, events: list[NewEvent], recorded_at: datetime,
+        summary: JourneySummary | None, deadlines: Sequence[DeadlineRow] | None,
+        notifications: list[Notification],
+    ) -> list[StoredEvent] | None:
+        """The usual append: the caller is right about the stream's head, and the batch is
+        new. One insert that checks the head as it goes (store/log.py insert_at_head);
+        None if it finds anything unusual, with nothing written."""
+        head_hash = self._head_hash(stream, expected_version)
+        if head_hash is None:
+            return None
+        data_json = [_JSON.encode(event.data) for event in events]
+        batch = _chain(stream, first_version=expected_version + 1, first_position=0,
+                       prev_hash=head_hash, recorded_at=recorded_at, events=events, data_json=data_json)
+        try:
+            with self._writer.begin() as connection:
+                try:
+                    first = log.insert_at_head(
+                        connection, APPEND_LOCK_KEY, expected_version, head_hash, batch, data_json
+                    )
+                except IntegrityError:
+                    first = None  # an id or version taken meanwhile: the careful path says which
+                if first is None:
+                    raise _NotAtHead
+                _write_read_models(connection, stream, recorded_at, summary, deadlines, notifications)
+        except _NotAtHead:
+            return None
+        return [event._replace(position=first + offset) for offset, event in enumerate(batch)]
+
+    def _append_checked(
+        self, stream: str, expected_version: int, events: list[NewEvent], recorded_at: datetime,
+        summary: JourneySummary | None, deadlines: Sequence[DeadlineRow] | None,
+        notifications: list[Notification],
+    ) -> tuple[list[StoredEvent], bool]:
+        """R1-R6 step by step under the append lock, where retries, stale versions and id
+        conflicts are told apart. Returns the stored events and whether they were stored
+        before (a retry)."""
+        with self._writer.begin() as connection:
+            _serialise_appends(connection)
+            retried = _stored_batch(connection, stream, events)
+            if retried is not None:
+                return retried, True
+
+            current = log.head(connection, stream)
+            actual = current[0] if current is not None else 0
+            if actual != expected_version:
+                raise StaleVersion(stream, expected_version, actual)
+
+            stored = _chain(
+                stream,
+                first_version=actual + 1,
+                first_position=log.last_position(connection) + 1,
+                prev_hash=current[1] if current is not None else chain.GENESIS_HASH,
+                recorded_at=recorded_at,
+                events=events,
+                data_json=[_JSON.encode(event.data) for event in events],
+            )
+            log.insert(connection, stored)
+            _write_read_models(connection, stream, recorded_at, summary, deadlines, notifications)
+        return stored, False
+
+    def _head_hash(self, stream: str, expected_version: int) -> str | None:
+        """The hash at `expected_version` of the stream as this process last saw it (read
+        if not known), or None if the stream is not there: then the careful path decides."""
+        if expected_version == 0:
+            return chain.GENESIS_HASH
+        known = self._heads.get(stream)
+        if known is None or known[0] != expected_version:
+            with self._engine.connect() as connection:
+                known = log.head(connection, stream)
+        if known is None or known[0] != expected_version:
+            return None
+        return known[1]
+
+    def _remember_head(self, event: StoredEvent) -> None:
+        # Bounded: a worker sees every open journey; losing the memory only costs a read.
+        if len(self._heads) >= HEADS_REMEMBERED:
+            self._heads.clear()
+        self._heads[event.stream] = (event.version, event.hash)
 
     @property
     def engine(self) -> Engine:
@@ -199,7 +273,7 @@ def _validate(
     for event in events:
         if not isinstance(event.data, dict):
             raise ValueError(f"event {event.event_id}: data must be a dict")
-        check_columns(events_table, {"stream": stream, **asdict(event)})
+        check_columns(events_table, {"stream": stream, **vars(event)})
         check_json_ready(event.data, f"event {event.event_id} data")
     if summary is not None:
         if summary.journey_id != stream:
@@ -209,6 +283,18 @@ def _validate(
         read_models.validate_deadlines(stream, deadlines)
     for notification in notifications:
         outbox.validate(notification)
+
+
+def _write_read_models(
+    connection: Connection, stream: str, recorded_at: datetime, summary: JourneySummary | None,
+    deadlines: Sequence[DeadlineRow] | None, notifications: list[Notification],
+) -> None:
+    """R1: the read models change in the same transaction as the events they fold."""
+    if summary is not None:
+        read_models.upsert_summary(connection, summary, recorded_at)
+    if deadlines is not None:
+        read_models.replace_deadlines(connection, stream, deadlines)
+    outbox.enqueue(connection, notifications, recorded_at)
 
 
 def _serialise_appends(connection: Connection) -> None:
@@ -246,10 +332,11 @@ def _chain(
     prev_hash: str,
     recorded_at: datetime,
     events: list[NewEvent],
+    data_json: list[str],
 ) -> list[StoredEvent]:
     """R5: the stored form of the batch, each event linked to the one before."""
     stored = []
-    for offset, event in enumerate(events):
+    for offset, (event, data) in enumerate(zip(events, data_json)):
         fields = {
             "stream": stream,
             "version": first_version + offset,
@@ -261,9 +348,9 @@ def _chain(
             "actor_role": event.actor_role,
             "command_id": event.command_id,
             "schema_version": event.schema_version,
-            # A private copy: the caller mutating its dict later must not change
-            # what was hashed.
-            "data": copy.deepcopy(event.data),
+            # A private copy, read back from the JSON that is stored: the caller
+            # mutating its dict later must not change what was hashed.
+            "data": json.loads(data),
         }
         event_hash = chain.link(prev_hash, chain.envelope(**fields))
         stored.append(

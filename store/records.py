@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,10 @@ class NewEvent:
     data: dict[str, Any]  # JSON-ready: str, int, bool, None, list and dict only
 
 
-@dataclass(frozen=True)
-class StoredEvent:
+class StoredEvent(NamedTuple):
+    """An event as the log holds it. A named tuple rather than a frozen dataclass: every
+    read of the log builds one per row, and a tuple is built several times faster."""
+
     position: int
     stream: str
     version: int

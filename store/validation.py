@@ -10,6 +10,7 @@ event data included, into the message, and messages end up in logs.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Mapping
 
 from sqlalchemy import String, Table
@@ -17,16 +18,23 @@ from sqlalchemy import String, Table
 
 def check_columns(table: Table, values: Mapping[str, Any]) -> None:
     """Required columns are present and strings fit their columns."""
+    columns = _columns(table)
     for name, value in values.items():
-        if value is None and not table.c[name].nullable:
-            raise ValueError(f"{table.name}.{name} is required")
-        column_type = table.c[name].type
-        if isinstance(value, str) and isinstance(column_type, String) and column_type.length:
-            if len(value) > column_type.length:
-                raise ValueError(
-                    f"{table.name}.{name} is limited to {column_type.length} characters, "
-                    f"got {len(value)}"
-                )
+        nullable, length = columns[name]
+        if value is None:
+            if not nullable:
+                raise ValueError(f"{table.name}.{name} is required")
+        elif length and isinstance(value, str) and len(value) > length:
+            raise ValueError(f"{table.name}.{name} is limited to {length} characters, got {len(value)}")
+
+
+@cache
+def _columns(table: Table) -> dict[str, tuple[bool, int | None]]:
+    """Each column's (nullable, string length limit), looked up once: every append checks them."""
+    return {
+        column.name: (bool(column.nullable), column.type.length if isinstance(column.type, String) else None)
+        for column in table.columns
+    }
 
 
 def check_json_ready(value: Any, where: str) -> None:
