@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import rfc8785
 from hypothesis import given
+from hypothesis import strategies as st
 
 from store import chain
 from store_factories import event_data
@@ -90,3 +91,33 @@ def test_the_hash_survives_a_json_round_trip(data: dict) -> None:
     assert chain.link(chain.GENESIS_HASH, round_tripped) == chain.link(
         chain.GENESIS_HASH, envelope
     )
+
+
+# --- canonical JSON: the standard library's encoder where it agrees with rfc8785 ----------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _canonical_or_error(encode, value):
+    try:
+        return encode(value)
+    except rfc8785.CanonicalizationError as error:
+        return type(error)
+
+
+@given(JSON_VALUES)
+def test_canonical_json_is_byte_for_byte_rfc8785(value) -> None:
+    # Any JSON value, including what the fast path must hand over: floats, integers past
+    # 2**53, non-ASCII and astral keys (sorted by UTF-16 code units), unpaired surrogates.
+    assert _canonical_or_error(chain.canonical_json, value) == _canonical_or_error(rfc8785.dumps, value)
+
+
+def test_canonical_json_cases_where_plain_json_differs() -> None:
+    for value in ({"\U0001F600": 1, "\uFF61": 2}, 1.0, 1e21, [2**53], {"a": -0.0}, "\ud800", {"é": "x"},
+                  "\x00\x1f\"\\\u2028\x7f"):
+        assert _canonical_or_error(chain.canonical_json, value) == _canonical_or_error(rfc8785.dumps, value)
