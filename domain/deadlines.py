@@ -60,10 +60,12 @@ def all_deadlines(
     state: JourneyState, policy: TimescalePolicy, calendar: WorkingDayCalendar, today: date
 ) -> list[Deadline]:
     """Deadlines already met (on time or late) followed by the open ones."""
-    met = [
-        Deadline(r.kind, r.due_on, r.original_due_on, None, r.status, r.met_on) for r in state.history
-    ]
-    return met + open_deadlines(state, policy, calendar, today)
+    return met_deadlines(state) + open_deadlines(state, policy, calendar, today)
+
+
+def met_deadlines(state: JourneyState) -> list[Deadline]:
+    """Deadlines already met, on time or late, in the order they were met."""
+    return [Deadline(r.kind, r.due_on, r.original_due_on, None, r.status, r.met_on) for r in state.history]
 
 
 def next_wake(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timezone
-from typing import Sequence
+from typing import Callable, Iterator, Sequence
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from store.records import StoredEvent
@@ -34,6 +35,35 @@ def page(connection: Connection, after_position: int, limit: int) -> list[Stored
             .limit(limit)
         )
     )
+
+
+def facts_page(connection: Connection, after_position: int, limit: int) -> list:
+    """Like `page`, but only what folding needs: (position, stream, type, occurred_on,
+    data) rows. Folding the whole log reads every row, and the other columns (hashes,
+    actors, timestamps) are most of what it would otherwise convert."""
+    return connection.execute(
+        select(events.c.position, events.c.stream, events.c.type, events.c.occurred_on, events.c.data)
+        .where(events.c.position > after_position)
+        .order_by(events.c.position)
+        .limit(limit)
+    ).all()
+
+
+def read_ahead(engine: Engine, read_page: Callable[[Connection, int, int], list], page_size: int) -> Iterator[list]:
+    """The whole log in keyset pages, in position order, for readers that walk all of it
+    (catch-up, verification). The next page is read on a thread while the caller works
+    on this one: the database's time then overlaps the caller's, instead of adding to it.
+    Each page is a short read transaction of its own."""
+
+    def read(after: int) -> list:
+        with engine.connect() as connection:
+            return read_page(connection, after, page_size)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="log-read-ahead") as pool:
+        following = pool.submit(read, 0)
+        while page := following.result():
+            following = pool.submit(read, page[-1][0])  # rows begin with their position
+            yield page
 
 
 def stream(connection: Connection, stream_id: str, after_version: int = 0) -> list[StoredEvent]:

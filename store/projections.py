@@ -18,7 +18,7 @@ from domain.calendar import WorkingDayCalendar
 from domain.decider import evolve
 from domain.events import decode
 from domain.model import JourneyState, initial_state
-from domain.views import deadline_rows, summary_row
+from domain.views import read_model_rows
 from store import log
 from store.engine import for_writing
 from store.schema import deadlines, journeys
@@ -35,15 +35,12 @@ class Rebuilt:
 def fold_log(engine: Engine, page_size: int = PAGE) -> tuple[dict[str, JourneyState], int]:
     """Every journey's state, folded from the whole log (keyset pages, position order)."""
     states: dict[str, JourneyState] = {}
-    after, count = 0, 0
-    with engine.connect() as connection:
-        while page := log.page(connection, after, page_size):
-            for event in page:
-                states[event.stream] = evolve(
-                    states.get(event.stream) or initial_state(), decode(event.type, event.occurred_on, event.data)
-                )
-            count += len(page)
-            after = page[-1].position
+    count = 0
+    for page in log.read_ahead(engine, log.facts_page, page_size):
+        for _, stream, type_name, occurred_on, data in page:
+            state = states.get(stream)
+            states[stream] = evolve(state or initial_state(), decode(type_name, occurred_on, data))
+        count += len(page)
     return states, count
 
 
@@ -55,8 +52,9 @@ def rebuild_read_models(
     now = datetime.now(timezone.utc)
     summaries, rows = [], []
     for journey_id, state in states.items():
-        summaries.append({**summary_row(state, workflow_id_of(state), calendar, today), "updated_at": now})
-        rows += [{"journey_id": journey_id, **row} for row in deadline_rows(state, calendar, today)]
+        summary, deadline_list = read_model_rows(state, workflow_id_of(state), calendar, today)
+        summaries.append({**summary, "updated_at": now})
+        rows += [{"journey_id": journey_id, **row} for row in deadline_list]
     with for_writing(engine).begin() as connection:
         connection.execute(delete(deadlines))
         connection.execute(delete(journeys))

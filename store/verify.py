@@ -19,7 +19,7 @@ from store.records import StoredEvent
 
 logger = structlog.get_logger(__name__)
 
-PAGE_SIZE = 1000
+PAGE_SIZE = 5000
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,7 @@ def verify_log(engine: Engine, page_size: int = PAGE_SIZE) -> Verification:
     heads: dict[str, tuple[int, str]] = {}
     checked = 0
     last_position = 0
-    while True:
-        with engine.connect() as connection:
-            events = log.page(connection, last_position, page_size)
-        if not events:
-            break
+    for events in log.read_ahead(engine, log.page, page_size):
         for event in events:
             reason = _problem_with(event, heads.get(event.stream), last_position)
             if reason is not None:
