@@ -18,8 +18,12 @@ T = TypeVar("T")
 
 
 def to_data(value: Any) -> Any:
+    encode = _ENCODERS.get(type(value))
+    if encode is not None:
+        return encode(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        _ENCODERS[type(value)] = encode = _dataclass_encoder(type(value))
+        return encode(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (tuple, list, frozenset, set)):
@@ -27,6 +31,24 @@ def to_data(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): to_data(v) for k, v in value.items()}
     return value
+
+
+def _dataclass_encoder(cls: type) -> Callable[[Any], dict]:
+    # Field names looked up once per class rather than on every call: events are encoded
+    # on every command, and states on every continue-as-new.
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    return lambda value: {name: to_data(getattr(value, name)) for name in names}
+
+
+def _plain_value(value: Any) -> Any:
+    return value
+
+
+# Encoders by exact type; dataclasses are added as they are first met.
+_ENCODERS: dict[type, Callable[[Any], Any]] = {
+    str: _plain_value, int: _plain_value, bool: _plain_value, type(None): _plain_value, float: _plain_value,
+    date: date.isoformat,
+}
 
 
 def from_data(cls: type[T], data: Any) -> T:

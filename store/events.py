@@ -44,14 +44,13 @@ from typing import Callable, Sequence
 
 import structlog
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import IntegrityError
 
-from store import chain, log, outbox, read_models
+from store import append_sql, chain, log, outbox, read_models
 from store.engine import for_writing
 from store.errors import EventIdConflict, StaleVersion
 from store.records import DeadlineRow, JourneySummary, NewEvent, Notification, StoredEvent
 from store.schema import events as events_table
-from store.validation import check_columns, check_json_ready
+from store.validation import check_columns, json_ready_text
 from store.verify import Verification, verify_log
 
 logger = structlog.get_logger(__name__)
@@ -60,12 +59,6 @@ logger = structlog.get_logger(__name__)
 APPEND_LOCK_KEY = 0x5041_5448_0000
 # Stream heads kept in memory, so an append need not read its stream's head first.
 HEADS_REMEMBERED = 100_000
-# Event data as stored: compact JSON (the hash covers the canonical form, store/chain.py).
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-class _NotAtHead(Exception):
-    """The fast path found the stream's head elsewhere; its transaction is rolled back."""
 
 
 def utc_now() -> datetime:
@@ -98,15 +91,15 @@ class EventStore:
     ) -> list[StoredEvent]:
         events = list(events)
         notifications = list(notifications)
-        _validate(stream, expected_version, events, summary, deadlines, notifications)
+        data_json = _validate(stream, expected_version, events, summary, deadlines, notifications)
         recorded_at = self._now()
 
         stored = self._append_at_known_head(
-            stream, expected_version, events, recorded_at, summary, deadlines, notifications
+            stream, expected_version, events, data_json, recorded_at, summary, deadlines, notifications
         )
         if stored is None:
             stored, retried = self._append_checked(
-                stream, expected_version, events, recorded_at, summary, deadlines, notifications
+                stream, expected_version, events, data_json, recorded_at, summary, deadlines, notifications
             )
             if retried:
                 logger.info("append_retry_ignored", stream=stream, events=len(stored))
@@ -122,36 +115,30 @@ class EventStore:
         return stored
 
     def _append_at_known_head(
-        self, stream: str, expected_version: int, events: list[NewEvent], recorded_at: datetime,
+        self, stream: str, expected_version: int, events: list[NewEvent], data_json: list[str],
+        recorded_at: datetime,
         summary: JourneySummary | None, deadlines: Sequence[DeadlineRow] | None,
         notifications: list[Notification],
     ) -> list[StoredEvent] | None:
         """The usual append: the caller is right about the stream's head, and the batch is
-        new. One insert that checks the head as it goes (store/log.py insert_at_head);
-        None if it finds anything unusual, with nothing written."""
+        new (store/append_sql.py); None if it finds anything unusual, with nothing written."""
         head_hash = self._head_hash(stream, expected_version)
         if head_hash is None:
             return None
-        data_json = [_JSON.encode(event.data) for event in events]
         batch = _chain(stream, first_version=expected_version + 1, first_position=0,
                        prev_hash=head_hash, recorded_at=recorded_at, events=events, data_json=data_json)
         try:
-            with self._writer.begin() as connection:
-                try:
-                    first = log.insert_at_head(
-                        connection, APPEND_LOCK_KEY, expected_version, head_hash, batch, data_json
-                    )
-                except IntegrityError:
-                    first = None  # an id or version taken meanwhile: the careful path says which
-                if first is None:
-                    raise _NotAtHead
-                _write_read_models(connection, stream, recorded_at, summary, deadlines, notifications)
-        except _NotAtHead:
+            first = append_sql.append_at_head(
+                self._engine, APPEND_LOCK_KEY, expected_version, head_hash, batch, data_json,
+                summary, deadlines, notifications,
+            )
+        except append_sql.NotAtHead:
             return None
         return [event._replace(position=first + offset) for offset, event in enumerate(batch)]
 
     def _append_checked(
-        self, stream: str, expected_version: int, events: list[NewEvent], recorded_at: datetime,
+        self, stream: str, expected_version: int, events: list[NewEvent], data_json: list[str],
+        recorded_at: datetime,
         summary: JourneySummary | None, deadlines: Sequence[DeadlineRow] | None,
         notifications: list[Notification],
     ) -> tuple[list[StoredEvent], bool]:
@@ -176,7 +163,7 @@ class EventStore:
                 prev_hash=current[1] if current is not None else chain.GENESIS_HASH,
                 recorded_at=recorded_at,
                 events=events,
-                data_json=[_JSON.encode(event.data) for event in events],
+                data_json=data_json,
             )
             log.insert(connection, stored)
             _write_read_models(connection, stream, recorded_at, summary, deadlines, notifications)
@@ -259,9 +246,10 @@ def _validate(
     summary: JourneySummary | None,
     deadlines: Sequence[DeadlineRow] | None,
     notifications: list[Notification],
-) -> None:
+) -> list[str]:
     """Everything that can be checked without the database, so that a refused append
-    never reaches it (R1 makes it harmless, but the errors would differ by engine)."""
+    never reaches it (R1 makes it harmless, but the errors would differ by engine).
+    Returns each event's data as the JSON that is stored."""
     if not stream:
         raise ValueError("stream id is empty")
     if expected_version < 0:
@@ -270,11 +258,12 @@ def _validate(
         raise ValueError("an append needs at least one event")
     if len({event.event_id for event in events}) != len(events):
         raise ValueError("the batch repeats an event id")
+    data_json = []
     for event in events:
         if not isinstance(event.data, dict):
             raise ValueError(f"event {event.event_id}: data must be a dict")
         check_columns(events_table, {"stream": stream, **vars(event)})
-        check_json_ready(event.data, f"event {event.event_id} data")
+        data_json.append(json_ready_text(event.data, f"event {event.event_id} data"))
     if summary is not None:
         if summary.journey_id != stream:
             raise ValueError("the summary belongs to a different journey than the stream")
@@ -283,6 +272,7 @@ def _validate(
         read_models.validate_deadlines(stream, deadlines)
     for notification in notifications:
         outbox.validate(notification)
+    return data_json
 
 
 def _write_read_models(
