@@ -24,7 +24,12 @@ def parser() -> argparse.ArgumentParser:
     command("demo", "drive a few fictional, backdated journeys through the running service")
     journey = command("journey", "print a journey's state, deadlines and chronology")
     journey.add_argument("journey_id")
-    command("verify", "re-check every hash chain in the event log")
+    verify = command("verify", "re-check every hash chain in the event log")
+    verify.add_argument("--page-size", type=int, default=5000,
+                        help="events read per query (default 5,000; see the README's operator knobs)")
+    rebuild = command("rebuild", "rebuild the read models (journeys, deadlines) from the event log; stop the workers first")
+    rebuild.add_argument("--batch-size", type=int, default=1000,
+                         help="rows written per INSERT (default 1,000; see the README's operator knobs)")
     token = sub.add_parser("token", help="bearer tokens for the embedded service's HTTP API")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help="print a new bearer token for one role in one LA")
@@ -49,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "verify":
         from cli import show
         return show.verify_main(args)
+    if args.command == "rebuild":
+        from cli import rebuild
+        return rebuild.main(args)
     if args.command == "token":
         from cli import tokens
         return tokens.create_main(args)

@@ -17,6 +17,7 @@ from domain.views import journey_view
 from settings import configure_logging
 from store.engine import make_engine
 from store.events import EventStore
+from store.verify import PAGE_SIZE, verify_log
 
 
 def show_journey(data_dir: Path, journey_id: str, today: date | None = None) -> int:
@@ -48,9 +49,9 @@ def show_journey(data_dir: Path, journey_id: str, today: date | None = None) -> 
     return 0
 
 
-def verify(data_dir: Path) -> int:
+def verify(data_dir: Path, page_size: int = PAGE_SIZE) -> int:
     settings = settings_for(data_dir)
-    result = EventStore(make_engine(settings.database_url)).verify()
+    result = verify_log(make_engine(settings.database_url), page_size)
     if result.ok:
         print(f"OK: {result.events_checked} events in {result.streams} journeys; every hash chain is intact.")
         return 0
@@ -67,4 +68,4 @@ def journey_main(args) -> int:
 
 def verify_main(args) -> int:
     configure_logging("warning")
-    return verify(Path(args.data_dir))
+    return verify(Path(args.data_dir), args.page_size)
