@@ -39,6 +39,10 @@ class TokenFile:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        # The records as last read, and the file's identity then: `resolve` runs on every
+        # request, and re-reading and parsing the file each time is wasted while it is
+        # unchanged. `_write` replaces the file, so any change gives it a new inode.
+        self._cached: tuple[tuple, dict] | None = None
 
     def create(self, role: str, local_authority: str, name: str | None = None) -> str:
         if role not in ROLES:
@@ -67,8 +71,23 @@ class TokenFile:
             raise
 
     def resolve(self, token: str) -> Principal | None:
-        record = self._read().get(_digest(token))
+        record = self._current().get(_digest(token))
         return Principal(**record) if record else None
+
+    def _current(self) -> dict:
+        """The records, read again only if the file has changed since they were read (a
+        token created by `pathways token create` counts from the next request)."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return {}
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        cached = self._cached
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        records = self._read()
+        self._cached = (stamp, records)
+        return records
 
     def is_empty(self) -> bool:
         return not self._read()

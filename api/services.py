@@ -20,5 +20,7 @@ class Services:
     identity: Identity
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    # Async, though it awaits nothing: FastAPI runs a plain function dependency in its thread
+    # pool, a hop per request for an attribute read.
     return request.app.state.services

@@ -2,10 +2,11 @@
 
 Commands arrive as Temporal updates whose update id is the caller's command_id, so a retry
 is answered from the first result. The validator runs the decider, so a refused command
-leaves no trace in history; the handler decides again under the lock (state may have moved
-since validation), then awaits the activity that appends the events and updates the read
-models in one transaction. Between commands the run loop sleeps until the next reminder or
-due date, and records what the clock finds as events of its own.
+leaves no trace in history; the handler decides again under the lock if the state has moved
+since validation (otherwise it takes the validator's decision), then awaits the local
+activity that appends the events and updates the read models in one transaction, within the
+same workflow task. Between commands the run loop sleeps until the next reminder or due
+date, and records what the clock finds as events of its own.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import DomainError
     from domain.events import NOTIFIED, SCHEMA_VERSION, encode
     from domain.model import Actor, JourneyState, initial_state
-    from domain.views import deadline_rows, journey_view, summary_row
-    from workflows.local_time import london_date, start_of_day
+    from domain.views import journey_view, read_model_rows
+    from workflows.local_time import iso_dates, london_date, start_of_day
 
 from workflows.notifications import start_deliveries
 
@@ -41,6 +42,13 @@ EVENT_NAMESPACE = uuid.UUID("6f1c1d1e-3c1a-4c55-9a57-0d5b3c2f7a10")
 START_GRACE = timedelta(minutes=10)
 # Answers kept whole for retries after continue-as-new; older command ids are kept bare.
 ANSWERS_CARRIED = 50
+# Runs that pass this patch persist with a local activity: the append runs on this worker
+# inside the workflow task that accepted the command, so a command costs one workflow task
+# instead of a task, an activity task and a second task (each a round trip through the
+# server's queues). Runs recorded before it keep the activity task when they replay.
+LOCAL_PERSIST_PATCH = "persist-in-workflow-task"
+PERSIST_TIMEOUT = timedelta(seconds=30)
+PERSIST_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 
 LA_ATTRIBUTE = SearchAttributeKey.for_keyword("PathwaysLocalAuthority")
 PATHWAY_ATTRIBUTE = SearchAttributeKey.for_keyword("PathwaysPathway")
@@ -88,6 +96,8 @@ class JourneyWorkflow:
         self._answers: dict[str, dict] = dict(input.answers)
         self._seen: set[str] = set(input.command_ids) | set(self._answers)
         self._lock = asyncio.Lock()
+        # The validator's decision, kept for the handler (see _decide).
+        self._validated: tuple | None = None
         self._changed = False
         self._updates_this_run = 0
 
@@ -162,9 +172,25 @@ class JourneyWorkflow:
         if request.get("command_id") in self._seen:
             return  # a retry: the handler answers it
         try:
-            decide(self._state, parse(request), self._today(), self._calendar)
+            self._decide(request, parse)
         except DomainError as err:
             raise _refusal(err, self._state.journey_id) from None
+
+    def _decide(self, request: dict, parse):
+        """The command and its events. The handler runs straight after its validator unless
+        another command or the clock got in between; then the state and the day are those
+        the validator decided on, and deciding again would give the same events, so its
+        decision is reused. Replay runs no validators and simply decides here: the same."""
+        today = self._today()
+        kept = self._validated
+        # (The SDK decodes the handler's argument afresh, so the request is compared by value.)
+        if kept is not None and kept[0] == request and kept[1] is self._state and kept[2] == today:
+            self._validated = None
+            return kept[3], kept[4]
+        command = parse(request)
+        events = decide(self._state, command, today, self._calendar)
+        self._validated = (request, self._state, today, command, events)
+        return command, events
 
     async def _handle(self, request: dict, parse) -> dict:
         self._updates_this_run += 1  # every update counts towards Temporal's per-run limit
@@ -178,12 +204,11 @@ class JourneyWorkflow:
             if command_id in self._seen:
                 return {"journey_id": self._state.journey_id, "events": [], "state": self._view(), "duplicate": True}
             try:
-                command = parse(request)
-                events = decide(self._state, command, self._today(), self._calendar)
+                command, events = self._decide(request, parse)
             except DomainError as err:
                 raise _refusal(err, self._state.journey_id) from None
-            stored = await self._persist(command.command_id, command.actor, events)
-            answer = {"journey_id": self._state.journey_id, "events": stored, "state": self._view()}
+            stored, view = await self._persist(command.command_id, command.actor, events)
+            answer = {"journey_id": self._state.journey_id, "events": stored, "state": view}
             self._answers[command_id] = answer
             self._seen.add(command_id)
             self._changed = True
@@ -202,7 +227,8 @@ class JourneyWorkflow:
 
     # --- persistence ---------------------------------------------------------------------
 
-    async def _persist(self, command_id: str, actor: Actor, events: list) -> list[dict]:
+    async def _persist(self, command_id: str, actor: Actor, events: list) -> tuple[list[dict], dict]:
+        """Append `events` with the read models; the stored events and the journey's view."""
         state = self._state
         for ev in events:
             state = evolve(state, ev)
@@ -227,26 +253,36 @@ class JourneyWorkflow:
                                 "event_type": name, "kind": data.get("kind"), "due_on": data.get("due_on"),
                                 "reason": data.get("reason"), "occurred_on": occurred_on},
                 })
-        summary = summary_row(state, workflow.info().workflow_id, self._calendar, today)
+        summary, deadlines = read_model_rows(state, workflow.info().workflow_id, self._calendar, today)
         request = {
             "stream": journey_id,
             "expected_version": self._state.version,
             "events": new_events,
-            "summary": to_data(summary),
-            "deadlines": to_data(deadline_rows(state, self._calendar, today)),
+            # Rows are plain data but for their dates, so that is all that is converted:
+            # to_data's generic walk over every value was most of the workflow's own time.
+            "summary": iso_dates(summary),
+            "deadlines": [iso_dates(row) for row in deadlines],
             "notifications": notifications,
         }
-        stored = await workflow.execute_activity(
-            PERSIST_JOURNEY_EVENTS, request,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)),
-            result_type=list,
-        )
+        if workflow.patched(LOCAL_PERSIST_PATCH):
+            # Safe to run again: a retry (or a replacement worker's rerun after a crash)
+            # finds its event ids stored and writes nothing.
+            stored = await workflow.execute_local_activity(
+                PERSIST_JOURNEY_EVENTS, request,
+                start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=PERSIST_RETRY, result_type=list,
+            )
+        else:
+            stored = await workflow.execute_activity(
+                PERSIST_JOURNEY_EVENTS, request,
+                start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=PERSIST_RETRY, result_type=list,
+            )
         self._state = state
         self._upsert_search_attributes(summary["next_due_on"])
         # Webhooks: each notification gets a delivery workflow of its own, started, not awaited.
         await start_deliveries([n["notification_id"] for n in notifications])
-        return stored
+        # The summary's view is the journey's view as of now (same state, same day): the
+        # answer reuses it rather than deriving the deadlines again.
+        return stored, summary["view"]
 
     def _upsert_search_attributes(self, next_due_on: date | None) -> None:
         if not self._input.search_attributes:

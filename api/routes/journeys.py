@@ -82,8 +82,7 @@ async def start_journey(
     check_may_send(who, START)
     workflow_id = svc.journeys.workflow_id(who.local_authority, command.young_person.id)
     journey_id = journey_id_for(workflow_id, command_id)
-    found = await run_in_threadpool(journey_in_la, svc.store.engine, journey_id, who.local_authority)
-    replay = await run_in_threadpool(_answer_from_log, svc, found, command_id)
+    found, replay = await run_in_threadpool(_look_up, svc, journey_id, who.local_authority, command_id)
     if replay is not None:
         note(request, journey_id=journey_id)
         return replay
@@ -125,13 +124,13 @@ async def send_command(
     an auditor sends nothing. See the README's role table."""
     command_id = str(command.command_id)
     note(request, journey_id=journey_id, command_id=command_id, command_type=command.type)
-    # Store reads run off the event loop: it is shared with the worker under `pathways up`.
-    found = await run_in_threadpool(journey_in_la, svc.store.engine, journey_id, who.local_authority)
+    # Store reads run off the event loop (it is shared with the worker under `pathways up`),
+    # both in one trip to the thread pool.
+    found, replay = await run_in_threadpool(_look_up, svc, journey_id, who.local_authority, command_id)
     if found is None:
         raise not_found()
     check_may_send(who, command.type)
     summary, _ = found
-    replay = await run_in_threadpool(_answer_from_log, svc, found, command_id)
     if replay is not None:
         return replay
     fields = to_data(command.model_dump(exclude={"command_id"}))
@@ -198,6 +197,13 @@ def _contract_answer(svc: Services, answer: dict, command_id: str) -> dict:
         # ones across continue-as-new): the command's events come from the log.
         events = [event_view(e) for e in svc.store.events_for_command(journey_id, command_id)]
     return {"journey_id": journey_id, "events": events, "state": answer["state"]}
+
+
+def _look_up(svc: Services, journey_id: str, local_authority: str, command_id: str) -> tuple:
+    """The journey's (summary, view) in the caller's LA, or None; and the answer from the log
+    if this is a retry that the journey's workflow can no longer give (see below), or None."""
+    found = journey_in_la(svc.store.engine, journey_id, local_authority)
+    return found, _answer_from_log(svc, found, command_id)
 
 
 def _answer_from_log(svc: Services, found, command_id: str) -> dict | None:

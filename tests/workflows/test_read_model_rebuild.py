@@ -7,6 +7,7 @@ import os
 import uuid
 from datetime import timedelta
 
+import structlog
 from sqlalchemy import select
 
 from domain.calendar import WorkingDayCalendar
@@ -65,7 +66,13 @@ async def test_the_rebuild_command_restores_wiped_read_models(journeys, store, c
         connection.execute(journeys_table.delete())
 
     monkeypatch.setattr("os.environ", {**os.environ, **settings.env()})
-    assert cli_main(["rebuild", "--batch-size", "7"]) == 0
+    # The command configures logging to this test's captured stderr, which closes with the
+    # test: later tests' log lines would fail, so the configuration is put back.
+    previous = structlog.get_config()
+    try:
+        assert cli_main(["rebuild", "--batch-size", "7"]) == 0
+    finally:
+        structlog.configure(**previous)
 
     assert "Rebuilt the read models" in capsys.readouterr().out
     [rebuilt], rebuilt_deadlines = snapshot(store.engine, [journey_id])
