@@ -18,13 +18,14 @@ _SUMMARY_FIELDS = [f.name for f in fields(JourneySummary)]
 _DEADLINE_FIELDS = [f.name for f in fields(DeadlineRow)]
 
 
+# (vars, not asdict: asdict deep-copies the summary's view, for nothing, on every append.)
 def validate_summary(summary: JourneySummary) -> None:
-    check_columns(journeys, asdict(summary))
+    check_columns(journeys, vars(summary))
 
 
 def validate_deadlines(journey_id: str, rows: Sequence[DeadlineRow]) -> None:
     for row in rows:
-        check_columns(deadlines, {"journey_id": journey_id, **asdict(row)})
+        check_columns(deadlines, {"journey_id": journey_id, **vars(row)})
 
 
 def upsert_summary(connection: Connection, summary: JourneySummary, updated_at: datetime) -> None:
