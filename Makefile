@@ -32,6 +32,11 @@ $(CHROMIUM):
 	@test -x $(CHROMIUM) || { echo "make: apt-get ran but $(CHROMIUM) is still missing" >&2; exit 1; }
 
 # Benchmarks: `python -m bench` runs each one in bench/ (today bench.queries); results go to bench/results/.
-.PHONY: bench
+.PHONY: bench bench-scale
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Not part of `make bench`: 50,000 open journeys take the best part of an hour on a small machine.
+# ARGS="--journeys 5000" for a smaller run, ARGS="--sweep" for the operator knobs (python -m bench.scale --help).
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale $(ARGS)

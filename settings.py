@@ -39,6 +39,11 @@ class Settings:
     max_concurrent_activities: int = 50
     max_concurrent_workflow_tasks: int = 50
     max_cached_workflows: int = 2000
+    # The event store's SQLAlchemy connection pool (QueuePool): connections kept open, and how
+    # many more may be opened under load. None keeps SQLAlchemy's defaults (5 and 10).
+    # Activities beyond pool size + overflow wait for a connection (bench/results/scale.md).
+    db_pool_size: int | None = None
+    db_max_overflow: int | None = None
     # Continue-as-new after this many updates: well below Temporal's 2,000 per run.
     max_updates_per_run: int = 500
     # Webhook delivery (workflows/notifications.py): retries back off exponentially from
@@ -78,6 +83,8 @@ class Settings:
             max_concurrent_activities=int(env.get("PATHWAYS_MAX_CONCURRENT_ACTIVITIES", defaults.max_concurrent_activities)),
             max_concurrent_workflow_tasks=int(env.get("PATHWAYS_MAX_CONCURRENT_WORKFLOW_TASKS", defaults.max_concurrent_workflow_tasks)),
             max_cached_workflows=int(env.get("PATHWAYS_MAX_CACHED_WORKFLOWS", defaults.max_cached_workflows)),
+            db_pool_size=_optional_int(env.get("PATHWAYS_DB_POOL_SIZE"), defaults.db_pool_size),
+            db_max_overflow=_optional_int(env.get("PATHWAYS_DB_MAX_OVERFLOW"), defaults.db_max_overflow),
             **{name: float(env[var]) for name, var in WEBHOOK_VARIABLES.items() if env.get(var)},
             data_dir=data_dir,
             oidc_issuer=env.get("PATHWAYS_OIDC_ISSUER") or None,
@@ -113,6 +120,8 @@ class Settings:
             "PATHWAYS_MAX_CONCURRENT_ACTIVITIES": str(self.max_concurrent_activities),
             "PATHWAYS_MAX_CONCURRENT_WORKFLOW_TASKS": str(self.max_concurrent_workflow_tasks),
             "PATHWAYS_MAX_CACHED_WORKFLOWS": str(self.max_cached_workflows),
+            "PATHWAYS_DB_POOL_SIZE": "" if self.db_pool_size is None else str(self.db_pool_size),
+            "PATHWAYS_DB_MAX_OVERFLOW": "" if self.db_max_overflow is None else str(self.db_max_overflow),
             **{var: str(getattr(self, name)) for name, var in WEBHOOK_VARIABLES.items()},
             "PATHWAYS_OIDC_ISSUER": self.oidc_issuer or "",
             "PATHWAYS_OIDC_AUDIENCE": self.oidc_audience or "",
@@ -120,6 +129,11 @@ class Settings:
             "PATHWAYS_OIDC_ROLE_CLAIM": self.oidc_role_claim,
             "PATHWAYS_OIDC_LA_CLAIM": self.oidc_la_claim,
         }
+
+
+def _optional_int(value: str | None, default: int | None) -> int | None:
+    """An unset or empty variable keeps the default (env() writes "" for None)."""
+    return int(value) if value not in (None, "") else default
 
 
 def embedded_id_key(data_dir: Path) -> bytes:

@@ -43,7 +43,7 @@ def build_worker(client: Client, settings: Settings, store: EventStore) -> Worke
 
 async def run(settings: Settings) -> None:
     migrate(settings.database_url)
-    store = EventStore(make_engine(settings.database_url))
+    store = EventStore(make_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow))
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
     log.info("worker_started", task_queue=settings.task_queue, temporal=settings.temporal_address)
     # Picks up notifications whose delivery never started (e.g. the worker died in between).

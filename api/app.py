@@ -41,7 +41,7 @@ def create_app(
     settings: Settings, *, temporal: Client | None = None, store: EventStore | None = None,
     identity: Identity | None = None,
 ) -> FastAPI:
-    store = store or EventStore(make_engine(settings.database_url))
+    store = store or EventStore(make_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow))
     identity = identity or default_identity(settings)
 
     @asynccontextmanager

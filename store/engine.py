@@ -28,11 +28,17 @@ def normalise_url(url: str | URL) -> URL:
     return parsed
 
 
-def make_engine(url: str | URL) -> Engine:
+def make_engine(url: str | URL, pool_size: int | None = None, max_overflow: int | None = None) -> Engine:
+    """An engine for ``url``; `pool_size` and `max_overflow` size its connection pool
+    (None keeps SQLAlchemy's defaults, 5 and 10). An in-memory SQLite database has a pool of
+    its own kind that takes neither, so they are ignored there."""
     parsed = normalise_url(url)
+    pool = {}
+    if not (parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")):
+        pool = {k: v for k, v in (("pool_size", pool_size), ("max_overflow", max_overflow)) if v is not None}
     # Bound parameters carry event data about children; keep them out of error messages,
     # which end up in logs.
-    engine = create_engine(parsed, hide_parameters=True)
+    engine = create_engine(parsed, hide_parameters=True, **pool)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
