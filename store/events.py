@@ -25,7 +25,11 @@ R4  Global position in commit order. Positions are ``max(position) + 1 ..``, com
     ``BEGIN IMMEDIATE``). A transaction with a lower position therefore always commits
     before one with a higher position, positions have no gaps, and a reader following
     ``read_all(after_position)`` never misses an event. The price is that appends are
-    serialised across all streams, which suits one local authority's volumes.
+    serialised across all streams, which suits one local authority's volumes. (The
+    one-statement append on PostgreSQL, store/append_sql.py, takes the lock inside its
+    statement, whose snapshot may predate it; a position it computes from a stale
+    snapshot is one a committed append holds, so the primary key refuses it and the
+    careful path, lock first, appends instead.)
 
 R5  Hash chain per stream. Each event's ``prev_hash`` is the previous event's ``hash``
     in the stream (``"0" * 64`` for version 1) and its ``hash`` covers its envelope, as
