@@ -338,6 +338,22 @@ def test_r3_a_new_stream_expects_version_zero(store: EventStore, store_engine: E
     assert row_counts(store_engine)["events"] == 0
 
 
+def test_r3_two_writers_to_one_stream_each_see_the_other(store_engine: Engine) -> None:
+    # Each store remembers the heads it appended (the one-statement append relies on it);
+    # another process appending to the same stream must neither be missed nor overwritten.
+    first, second = EventStore(store_engine), EventStore(store_engine)
+    journey_id = new_journey_id()
+    first.append(journey_id, 0, new_events(1))
+    second.append(journey_id, 1, new_events(2))
+    [third] = first.append(journey_id, 3, new_events(1))  # first's memory says version 1
+
+    with pytest.raises(StaleVersion):
+        second.append(journey_id, 3, new_events(1))  # second's memory says version 3
+    assert third.version == 4
+    assert [e.version for e in second.read_stream(journey_id)] == [1, 2, 3, 4]
+    assert first.verify().ok
+
+
 # --- R5: hash chain ------------------------------------------------------------------
 
 
