@@ -12,10 +12,13 @@ appended through EventStore.append, one journey per call. Then, on each engine:
    committed each time (no hashing, no lock, no checks).
 2. append, 100 events per transaction: the same, 100 events per append, beside executemany
    of 100 rows with one commit.
-3. read-model catch-up: store.projections.rebuild_read_models over the whole log, beside a
+3. read-model catch-up: store.projections.rebuild_read_models over the whole log (what
+   `pathways rebuild` runs: a process per CPU; and in one process, for reference), beside a
    bare keyset read of the log (SELECT every column ... WHERE position > ? ORDER BY position
    LIMIT 5000, looping; rows fetched, not decoded).
-4. hash-chain verification: EventStore.verify() beside the same bare keyset read.
+4. hash-chain verification: what `pathways verify` runs (store.verify.verify_log with a
+   process per CPU, slices of the log hashed at once and joined), and the same in one
+   process (EventStore.verify()), each beside the same bare keyset read.
 5. as-of fold of a 200-event journey: decode + evolve of its 200 stored events (already
    read), p50/p95 over many repetitions, beside the bare read of those 200 rows.
 
@@ -51,6 +54,7 @@ from store.engine import make_engine
 from store.events import EventStore
 from store.projections import rebuild_read_models
 from store.records import NewEvent
+from store.verify import verify_log
 
 TODAY = date(2026, 6, 15)
 KEYSET_PAGE = 5_000
@@ -60,11 +64,16 @@ BATCH = 100
 ACTOR, ROLE = "sw-0042", "practitioner"
 
 # The issue's targets: events/s (median) and store / bare ratio, or the fold's p95; on the engines named.
+# `pathways verify` and `pathways rebuild` run a process per CPU by default.
+WORKERS = os.cpu_count() or 1
+
 TARGETS = {
     "append_1_per_tx": {"events_per_s": 2_000, "ratio": 0.8, "engines": ("postgresql",)},
     "append_100_per_tx": {"events_per_s": 10_000, "ratio": 0.9, "engines": ("postgresql",)},
     "catch_up_rebuild": {"events_per_s": 50_000, "ratio": 0.7, "engines": ("sqlite", "postgresql")},
+    "catch_up_rebuild_one_process": {"events_per_s": None, "ratio": None, "engines": ()},
     "verify_chain": {"events_per_s": 50_000, "ratio": None, "engines": ("sqlite", "postgresql")},
+    "verify_chain_one_process": {"events_per_s": None, "ratio": None, "engines": ()},
     "fold_200_events": {"p95_ms": 2.0, "engines": ("sqlite", "postgresql")},
 }
 COLUMNS = ("position", "stream", "version", "event_id", "type", "occurred_on", "recorded_at", "actor",
@@ -265,6 +274,11 @@ class Appender:
         return transactions * per_tx
 
 
+def _workflow_id(state) -> str:
+    """Module-level, so that it pickles for the rebuild's worker processes."""
+    return f"journey-{state.local_authority}-{state.journey_id}"
+
+
 def load(store: EventStore, journeys: list[tuple[str, list[e.Event]]], seed: int) -> dict:
     rng = random.Random(seed + 4)
     started = time.perf_counter()
@@ -303,23 +317,29 @@ def measure_engine(engine: Engine, total_events: int, reps: int, seed: int, quie
     bare = Bare(engine)
     results = []
     try:
-        workflow_id = lambda state: f"journey-{state.local_authority}-{state.journey_id}"  # noqa: E731
+        def rebuilder(workers: int) -> Callable[[int], int]:
+            def rebuild(_i: int) -> int:
+                return rebuild_read_models(engine, calendar, TODAY, _workflow_id, workers=workers).events
+            return rebuild
 
-        def rebuild(_i: int) -> int:
-            return rebuild_read_models(engine, calendar, TODAY, workflow_id).events
-
-        def verify(_i: int) -> int:
-            outcome = store.verify()
-            assert outcome.ok, outcome.first_problem
-            return outcome.events_checked
+        def verifier(workers: int) -> Callable[[int], int]:
+            def verify(_i: int) -> int:
+                outcome = verify_log(engine, workers=workers)
+                assert outcome.ok, outcome.first_problem
+                return outcome.events_checked
+            return verify
 
         # Reads first, while the log holds only journeys' events (the append runs add others).
-        results.append(_compare("catch_up_rebuild", log_events, rebuild, lambda i: bare.read_log(), reps,
-                                warmup=bare.read_log))
-        say(f"  {_line(results[-1])}")
-        results.append(_compare("verify_chain", log_events, verify, lambda i: bare.read_log(), reps,
-                                warmup=bare.read_log))
-        say(f"  {_line(results[-1])}")
+        # `pathways rebuild` and `pathways verify` run a process per CPU (store/projections.py,
+        # store/verify.py); one process (what the store's own verify() does) alongside, for reference.
+        for measure, workers in (("catch_up_rebuild", WORKERS), ("catch_up_rebuild_one_process", 1)):
+            results.append(_compare(measure, log_events, rebuilder(workers), lambda i: bare.read_log(), reps,
+                                    warmup=bare.read_log))
+            say(f"  {_line(results[-1])}")
+        for measure, workers in (("verify_chain", WORKERS), ("verify_chain_one_process", 1)):
+            results.append(_compare(measure, log_events, verifier(workers), lambda i: bare.read_log(), reps,
+                                    warmup=bare.read_log))
+            say(f"  {_line(results[-1])}")
 
         stored = store.read_stream(fold_stream)
         assert len(stored) == FOLD_EVENTS

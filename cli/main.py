@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from api.identity import ROLES
@@ -27,9 +28,13 @@ def parser() -> argparse.ArgumentParser:
     verify = command("verify", "re-check every hash chain in the event log")
     verify.add_argument("--page-size", type=int, default=5000,
                         help="events read per query (default 5,000; see the README's operator knobs)")
+    verify.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes hashing slices of a large log at once (default: one per CPU)")
     rebuild = command("rebuild", "rebuild the read models (journeys, deadlines) from the event log; stop the workers first")
     rebuild.add_argument("--batch-size", type=int, default=1000,
                          help="rows written per INSERT (default 1,000; see the README's operator knobs)")
+    rebuild.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                         help="processes folding ranges of journeys at once (default: one per CPU)")
     token = sub.add_parser("token", help="bearer tokens for the embedded service's HTTP API")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help="print a new bearer token for one role in one LA")

@@ -9,6 +9,7 @@ until its next command.
 from __future__ import annotations
 
 import time
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,18 +18,17 @@ from domain.calendar import WorkingDayCalendar
 from settings import configure_logging
 from store.engine import make_engine
 from store.projections import rebuild_read_models
-from workflows.client import journey_workflow_id
+from workflows.client import workflow_id_of_state
 from workflows.local_time import london_date
 
 
-def rebuild(data_dir: Path, batch_size: int) -> int:
+def rebuild(data_dir: Path, batch_size: int, workers: int = 1) -> int:
     settings = settings_for(data_dir)
     engine = make_engine(settings.database_url)
     started = time.perf_counter()
     result = rebuild_read_models(
         engine, WorkingDayCalendar(settings.closure_days), london_date(datetime.now(timezone.utc)),
-        lambda state: journey_workflow_id(settings.id_key, state.local_authority, state.young_person.id),
-        batch=batch_size,
+        partial(workflow_id_of_state, settings.id_key), batch=batch_size, workers=workers,
     )
     seconds = time.perf_counter() - started
     print(f"Rebuilt the read models of {result.journeys} journeys from {result.events} events "
@@ -38,4 +38,4 @@ def rebuild(data_dir: Path, batch_size: int) -> int:
 
 def main(args) -> int:
     configure_logging("warning")
-    return rebuild(Path(args.data_dir), args.batch_size)
+    return rebuild(Path(args.data_dir), args.batch_size, args.workers)

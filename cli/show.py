@@ -49,9 +49,9 @@ def show_journey(data_dir: Path, journey_id: str, today: date | None = None) -> 
     return 0
 
 
-def verify(data_dir: Path, page_size: int = PAGE_SIZE) -> int:
+def verify(data_dir: Path, page_size: int = PAGE_SIZE, workers: int = 1) -> int:
     settings = settings_for(data_dir)
-    result = verify_log(make_engine(settings.database_url), page_size)
+    result = verify_log(make_engine(settings.database_url), page_size, workers)
     if result.ok:
         print(f"OK: {result.events_checked} events in {result.streams} journeys; every hash chain is intact.")
         return 0
@@ -68,4 +68,4 @@ def journey_main(args) -> int:
 
 def verify_main(args) -> int:
     configure_logging("warning")
-    return verify(Path(args.data_dir), args.page_size)
+    return verify(Path(args.data_dir), args.page_size, args.workers)

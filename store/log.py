@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterator, Sequence
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, literal, select, tuple_
 
 from store.records import StoredEvent
 from store.schema import events
@@ -18,16 +18,13 @@ def _stored(result) -> list[StoredEvent]:
     return list(map(StoredEvent._make, result.all()))
 
 
-def page(connection: Connection, after_position: int, limit: int) -> list[StoredEvent]:
-    """Keyset pagination: cost does not grow with how far into the log the reader is."""
-    return _stored(
-        connection.execute(
-            select(*_COLUMNS)
-            .where(events.c.position > after_position)
-            .order_by(events.c.position)
-            .limit(limit)
-        )
-    )
+def page(connection: Connection, after_position: int, limit: int, up_to: int | None = None) -> list[StoredEvent]:
+    """Keyset pagination: cost does not grow with how far into the log the reader is.
+    `up_to` stops the page at that position (a slice of the log); None reads to the end."""
+    query = select(*_COLUMNS).where(events.c.position > after_position)
+    if up_to is not None:
+        query = query.where(events.c.position <= up_to)
+    return _stored(connection.execute(query.order_by(events.c.position).limit(limit)))
 
 
 def facts_page(connection: Connection, after_position: int, limit: int) -> list:
@@ -42,9 +39,34 @@ def facts_page(connection: Connection, after_position: int, limit: int) -> list:
     ).all()
 
 
-def read_ahead(engine: Engine, read_page: Callable[[Connection, int, int], list], page_size: int) -> Iterator[list]:
-    """The whole log in keyset pages, in position order, for readers that walk all of it
-    (catch-up, verification). The next page is read on a thread while the caller works
+def facts_by_stream(
+    connection: Connection, after: tuple[str | None, int | None], up_to: str | None, limit: int
+) -> list:
+    """Like `facts_page`, but (stream, version, type, occurred_on, data) rows in journey
+    order, for folding a range of journeys (after[0], up_to] on its own. Keyset pagination
+    on the (stream, version) index: `after` is the last row's (stream, version), or
+    (journey id, None) to begin after that journey, or (None, None) to begin at the first."""
+    query = select(events.c.stream, events.c.version, events.c.type, events.c.occurred_on, events.c.data)
+    stream, version = after
+    if version is not None:
+        query = query.where(tuple_(events.c.stream, events.c.version) > tuple_(literal(stream), literal(version)))
+    elif stream is not None:
+        query = query.where(events.c.stream > stream)
+    if up_to is not None:
+        query = query.where(events.c.stream <= up_to)
+    return connection.execute(query.order_by(events.c.stream, events.c.version).limit(limit)).all()
+
+
+def streams(connection: Connection) -> list[str]:
+    """Every stream id in the log, in order (read from the (stream, version) index)."""
+    return list(connection.execute(select(events.c.stream).distinct().order_by(events.c.stream)).scalars())
+
+
+def read_ahead(
+    engine: Engine, read_page: Callable[[Connection, int, int], list], page_size: int, after: int = 0
+) -> Iterator[list]:
+    """The log after position `after` in keyset pages, in position order, for readers that
+    walk all of it (catch-up, verification). The next page is read on a thread while the caller works
     on this one: the database's time then overlaps the caller's, instead of adding to it.
     Each page is a short read transaction of its own."""
 
@@ -53,7 +75,7 @@ def read_ahead(engine: Engine, read_page: Callable[[Connection, int, int], list]
             return read_page(connection, after, page_size)
 
     with ThreadPoolExecutor(1, thread_name_prefix="log-read-ahead") as pool:
-        following = pool.submit(read, 0)
+        following = pool.submit(read, after)
         while page := following.result():
             following = pool.submit(read, page[-1][0])  # rows begin with their position
             yield page

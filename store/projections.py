@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from itertools import repeat
 from typing import Callable
 
 from sqlalchemy import Engine, delete
@@ -19,11 +20,15 @@ from domain.decider import evolve
 from domain.events import decode
 from domain.model import JourneyState, initial_state
 from domain.views import read_model_rows
-from store import log
+from store import log, processes
 from store.engine import for_writing
 from store.schema import deadlines, journeys
 
 PAGE = 5_000
+# With more than one worker the journeys are cut into about this many ranges per worker.
+RANGES_PER_WORKER = 4
+# Below this many journeys per worker, starting processes costs more than it saves.
+MIN_JOURNEYS_PER_WORKER = 1_000
 
 
 @dataclass(frozen=True)
@@ -46,19 +51,85 @@ def fold_log(engine: Engine, page_size: int = PAGE) -> tuple[dict[str, JourneySt
 
 def rebuild_read_models(
     engine: Engine, calendar: WorkingDayCalendar, today: date,
-    workflow_id_of: Callable[[JourneyState], str], batch: int = 1_000,
+    workflow_id_of: Callable[[JourneyState], str], batch: int = 1_000, workers: int = 1,
 ) -> Rebuilt:
-    states, count = fold_log(engine)
+    """Folding is Python work per event and each journey folds alone, so with `workers` > 1
+    the journeys are cut into ranges of their ids, each folded (and its rows derived) in a
+    process of its own; `workflow_id_of` and `calendar` then travel to those processes, so
+    they must pickle (a module-level function or a functools.partial of one, not a lambda)."""
+    ranges = _journey_ranges(engine, workers) if workers > 1 and processes.reachable_from_another_process(engine) else []
+    if len(ranges) > 1:
+        with processes.pool(workers) as pool:
+            parts = list(pool.map(_read_models_in_range, repeat(processes.url_of(engine)), ranges,
+                                  repeat(calendar), repeat(today), repeat(workflow_id_of)))
+    else:
+        states, count = fold_log(engine)
+        parts = [_read_models(states, count, calendar, today, workflow_id_of)]
     now = datetime.now(timezone.utc)
-    summaries, rows = [], []
-    for journey_id, state in states.items():
-        summary, deadline_list = read_model_rows(state, workflow_id_of(state), calendar, today)
-        summaries.append({**summary, "updated_at": now})
-        rows += [{"journey_id": journey_id, **row} for row in deadline_list]
+    summaries = [{**summary, "updated_at": now} for part in parts for summary in part.summaries]
+    rows = [row for part in parts for row in part.deadline_rows]
     with for_writing(engine).begin() as connection:
         connection.execute(delete(deadlines))
         connection.execute(delete(journeys))
         for table, values in ((journeys, summaries), (deadlines, rows)):
             for start in range(0, len(values), batch):
                 connection.execute(table.insert(), values[start:start + batch])
-    return Rebuilt(events=count, journeys=len(states))
+    return Rebuilt(events=sum(part.events for part in parts), journeys=len(summaries))
+
+
+@dataclass(frozen=True)
+class _Part:
+    events: int
+    summaries: list[dict]
+    deadline_rows: list[dict]
+
+
+def _read_models(
+    states: dict[str, JourneyState], events: int, calendar: WorkingDayCalendar, today: date,
+    workflow_id_of: Callable[[JourneyState], str],
+) -> _Part:
+    summaries, rows = [], []
+    for journey_id, state in states.items():
+        summary, deadline_list = read_model_rows(state, workflow_id_of(state), calendar, today)
+        summaries.append(summary)
+        rows += [{"journey_id": journey_id, **row} for row in deadline_list]
+    return _Part(events, summaries, rows)
+
+
+def _journey_ranges(engine: Engine, workers: int) -> list[tuple[str | None, str | None]]:
+    """(after, up_to) journey ids, about the same number of journeys in each."""
+    with engine.connect() as connection:
+        streams = log.streams(connection)
+    if len(streams) < MIN_JOURNEYS_PER_WORKER * workers:
+        return []
+    size = -(-len(streams) // (workers * RANGES_PER_WORKER))
+    cuts = [None, *streams[size - 1:-1:size], None]
+    return list(zip(cuts, cuts[1:]))
+
+
+def _read_models_in_range(
+    url: str, bounds: tuple[str | None, str | None], calendar: WorkingDayCalendar, today: date,
+    workflow_id_of: Callable[[JourneyState], str],
+) -> _Part:
+    states, count = fold_range(processes.engine_for(url), *bounds)
+    return _read_models(states, count, calendar, today, workflow_id_of)
+
+
+def fold_range(engine: Engine, after: str | None, up_to: str | None) -> tuple[dict[str, JourneyState], int]:
+    """The states of the journeys whose ids are in (after, up_to], None meaning unbounded,
+    folded in journey order (keyset pages on the (stream, version) index)."""
+    states: dict[str, JourneyState] = {}
+    count = 0
+    key = (after, None)
+    while page := _stream_page(engine, key, up_to):
+        for stream, _version, type_name, occurred_on, data in page:
+            state = states.get(stream)
+            states[stream] = evolve(state or initial_state(), decode(type_name, occurred_on, data))
+        count += len(page)
+        key = (page[-1][0], page[-1][1])
+    return states, count
+
+
+def _stream_page(engine: Engine, key: tuple[str | None, int | None], up_to: str | None) -> list:
+    with engine.connect() as connection:
+        return log.facts_by_stream(connection, key, up_to, PAGE)

@@ -39,6 +39,12 @@ def journey_workflow_id(key: bytes, local_authority: str, child_id: str) -> str:
     return f"journey-{local_authority}-{digest[:32]}"
 
 
+def workflow_id_of_state(key: bytes, state) -> str:
+    """`journey_workflow_id` of a folded journey; with functools.partial over the key it
+    pickles, so a rebuild's worker processes can name each journey's workflow."""
+    return journey_workflow_id(key, state.local_authority, state.young_person.id)
+
+
 class JourneyClient:
     def __init__(self, client: Client, settings: Settings) -> None:
         self.client = client

@@ -43,8 +43,31 @@ def log(store: EventStore) -> dict[tuple[str, int], StoredEvent]:
     return by_key
 
 
-def test_a_sound_log_verifies(store: EventStore, log) -> None:
+def test_a_sound_log_verifies(store: EventStore, store_engine: Engine, log) -> None:
     assert store.verify() == Verification(ok=True, events_checked=9, streams=3, first_problem=None)
+    assert verified_every_way(store_engine) == store.verify()
+
+
+def test_worker_processes_find_what_one_walk_finds(store_engine: Engine, log) -> None:
+    sound = verify_log(store_engine, workers=2, slice_size=2)
+    assert sound == Verification(ok=True, events_checked=9, streams=3, first_problem=None)
+
+    # Tampering in a later slice, at a journey's first event there (A3 at position 5):
+    # only joining the slices shows its link is broken.
+    target = log[("A", 3)]
+    with guards_off(store_engine) as connection:
+        connection.execute(
+            update(events).where(events.c.position == target.position).values(prev_hash=log[("A", 1)].hash)
+        )
+    broken = verify_log(store_engine, workers=2, slice_size=2)
+    assert broken == verify_log(store_engine)
+    assert broken.first_problem == located_at(target, "prev_hash does not link to version 2")
+    assert broken.events_checked == 4
+
+
+def test_slices_must_be_positive(store_engine: Engine) -> None:
+    with pytest.raises(ValueError, match="slice_size"):
+        verify_log(store_engine, slice_size=0)
 
 
 def test_an_empty_log_verifies(store: EventStore) -> None:
@@ -58,8 +81,20 @@ def test_verification_reads_in_pages_with_the_same_result(
     assert verify_log(store_engine, page_size=2) == store.verify()
 
 
-def only_problem(store: EventStore, checked_before: int) -> Problem:
-    verification = store.verify()
+# Slices of the log checked apart and joined must find what one walk finds, wherever the
+# cuts fall: through a journey, at the problem, just before or after it.
+SLICINGS = [{"slice_size": size, "page_size": page} for size in (1, 2, 3, 4, 5, 8) for page in (1, 2)]
+
+
+def verified_every_way(engine: Engine) -> Verification:
+    one_walk = verify_log(engine)
+    for slicing in SLICINGS:
+        assert verify_log(engine, **slicing) == one_walk, slicing
+    return one_walk
+
+
+def only_problem(store_engine: Engine, checked_before: int) -> Problem:
+    verification = verified_every_way(store_engine)
     assert not verification.ok
     assert verification.events_checked == checked_before
     assert verification.first_problem is not None
@@ -78,7 +113,7 @@ def test_a_changed_byte_of_data_is_found(store: EventStore, store_engine: Engine
             update(events).where(events.c.position == target.position).values(data=changed)
         )
 
-    assert only_problem(store, 4) == located_at(target, "hash does not match contents")
+    assert only_problem(store_engine, 4) == located_at(target, "hash does not match contents")
 
 
 def test_a_timestamp_moved_by_one_microsecond_is_found(
@@ -92,7 +127,7 @@ def test_a_timestamp_moved_by_one_microsecond_is_found(
             .values(recorded_at=target.recorded_at + timedelta(microseconds=1))
         )
 
-    assert only_problem(store, 5) == located_at(target, "hash does not match contents")
+    assert only_problem(store_engine, 5) == located_at(target, "hash does not match contents")
 
 
 def test_a_deleted_event_is_found_where_the_log_skips_it(
@@ -101,7 +136,7 @@ def test_a_deleted_event_is_found_where_the_log_skips_it(
     with guards_off(store_engine) as connection:
         connection.execute(delete(events).where(events.c.position == log[("A", 2)].position))
 
-    assert only_problem(store, 1) == located_at(
+    assert only_problem(store_engine, 1) == located_at(
         log[("B", 1)], "position 2 missing: the log jumps from 1 to 3"
     )
 
@@ -117,7 +152,7 @@ def test_a_deleted_event_is_found_even_when_positions_are_closed_up(
                 update(events).where(events.c.position == later).values(position=later - 1)
             )
 
-    problem = only_problem(store, 3)
+    problem = only_problem(store_engine, 3)
     assert problem == replace(
         located_at(log[("A", 3)], f"version 2 missing in stream {removed.stream}"),
         position=log[("A", 3)].position - 1,
@@ -139,7 +174,7 @@ def test_a_forged_event_with_a_made_up_hash_is_found(
     with guards_off(store_engine) as connection:
         connection.execute(events.insert().values(forged._asdict()))
 
-    assert only_problem(store, 9) == located_at(forged, "hash does not match contents")
+    assert only_problem(store_engine, 9) == located_at(forged, "hash does not match contents")
 
 
 def test_a_forged_event_that_does_not_link_is_found(
@@ -158,7 +193,7 @@ def test_a_forged_event_that_does_not_link_is_found(
     with guards_off(store_engine) as connection:
         connection.execute(events.insert().values(forged._asdict()))
 
-    assert only_problem(store, 9) == located_at(forged, "prev_hash does not link to version 4")
+    assert only_problem(store_engine, 9) == located_at(forged, "prev_hash does not link to version 4")
 
 
 def test_swapped_data_between_two_events_is_found(
@@ -173,7 +208,7 @@ def test_swapped_data_between_two_events_is_found(
                 .values(data=source.data)
             )
 
-    assert only_problem(store, 1) == located_at(first, "hash does not match contents")
+    assert only_problem(store_engine, 1) == located_at(first, "hash does not match contents")
 
 
 def test_two_swapped_rows_are_found(store: EventStore, store_engine: Engine, log) -> None:
@@ -197,7 +232,7 @@ def test_two_swapped_rows_are_found(store: EventStore, store_engine: Engine, log
             ],
         )
 
-    assert only_problem(store, 1) == replace(
+    assert only_problem(store_engine, 1) == replace(
         located_at(later, f"version 2 missing in stream {later.stream}"),
         position=earlier.position,
     )
@@ -214,7 +249,7 @@ def test_a_first_event_that_does_not_start_from_genesis_is_found(
             .values(prev_hash=log[("B", 1)].hash)
         )
 
-    assert only_problem(store, 3) == located_at(
+    assert only_problem(store_engine, 3) == located_at(
         target, "prev_hash of version 1 is not the genesis hash"
     )
 
