@@ -46,6 +46,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from bench import harness
+from workflows.local_time import WAKE_SPREAD
 
 NAME = "scale"
 ROOT = Path(__file__).resolve().parent.parent
@@ -635,6 +636,7 @@ def _headline_markdown(h: dict) -> str:
     capacity = max((p["per_s"] for p in phases), default=0)
     wakes = c["journeys"] // 10
     herd_s = round(wakes / capacity) if capacity else None
+    spread_h = int(WAKE_SPREAD / timedelta(hours=1))
     return (
         f"## {c['journeys']} open journeys with live timers\n\n"
         f"Measured {h['measured_at']} on code {h.get('code') or 'of unknown revision'}: one dev server, one worker process ({knobs}), event log on {c['database']}. "
@@ -644,14 +646,13 @@ def _headline_markdown(h: dict) -> str:
            "rate that run takes about an hour." if c["journeys"] < Config().journeys else "")
         + "\n\n" + harness.markdown_table(["figure", "measured", "target", "met"], rows)
         + f"\n{LATENESS}\n\n"
-        "**Many journeys waking at one midnight.** Every wake is at 00:00 London time on the day a "
-        "reminder or a miss is due. With the national timescales a journey on a plan is reminded of its next "
-        "visit about once every 10 working days, so around one journey in ten wakes on any working day's "
-        f"midnight: about {wakes} of {c['journeys']}, all due in the same instant. At the most this worker handled "
-        f"above ({capacity}/s; a wake that records a reminder costs about what a command does) the last "
-        f"of them would act about {herd_s} s after midnight: late on the clock, though harmless for a "
-        "reminder dated that day. Spreading each journey's wake over the small hours (a fixed offset derived from "
-        "its workflow id) would flatten the peak without moving any date.\n"
+        "**Many journeys due on one day.** With the national timescales a journey on a plan is reminded of "
+        "its next visit about once every 10 working days, so around one journey in ten wakes on any working "
+        f"day: about {wakes} of {c['journeys']}. Each wakes at its own moment within {spread_h} hours of "
+        "midnight London time (`wake_time` in workflows/local_time.py, fixed per journey by its workflow id), "
+        f"so they arrive at about {wakes / WAKE_SPREAD.total_seconds():.2f} a second, far below the {capacity}/s "
+        f"this worker handled above. Had they all woken at midnight, the last would have acted about {herd_s} s "
+        "late.\n"
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+import structlog
 from sqlalchemy import Engine
 
 from store.engine import execute_autocommit, make_engine, migrate, normalise_url
@@ -94,6 +95,17 @@ def store_engine(store_url: str) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def keep_logging() -> Iterator[None]:
+    """For tests that run a `pathways` command: it configures logging to the test's captured
+    stderr, which closes with the test, so later tests' log lines would fail; put it back."""
+    previous = structlog.get_config()
+    try:
+        yield
+    finally:
+        structlog.configure(**previous)
 
 
 @pytest.fixture

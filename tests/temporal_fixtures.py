@@ -21,7 +21,7 @@ from store.engine import make_engine, migrate
 from store.events import EventStore
 from worker import build_worker
 from workflows.client import JourneyClient
-from workflows.local_time import london_date, start_of_day
+from workflows.local_time import WAKE_SPREAD, london_date, start_of_day
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
 
@@ -73,6 +73,9 @@ def journeys(temporal_env, settings, worker) -> JourneyClient:
     return JourneyClient(temporal_env.client, settings)
 
 
+AFTER_WAKES = int(WAKE_SPREAD / timedelta(hours=1)) + 1
+
+
 class Clock:
     """The test server's virtual clock, in the LA's days."""
 
@@ -82,9 +85,12 @@ class Clock:
     async def today(self):
         return london_date(await self.env.get_current_time())
 
-    async def skip_to(self, day, hour: int = 2) -> None:
-        """Skip time to `hour` o'clock (London) on `day`, firing every timer on the way."""
-        target = start_of_day(day) + timedelta(hours=hour)
+    async def skip_to(self, day, hour: int = AFTER_WAKES) -> None:
+        """Skip time to `hour` o'clock (London) on `day`, firing every timer on the way; by
+        default to when every journey has woken for that day (workflows/local_time.py)."""
+        await self.skip_until(start_of_day(day) + timedelta(hours=hour))
+
+    async def skip_until(self, target) -> None:
         now = await self.env.get_current_time()
         assert target > now, f"cannot skip back to {target} from {now}"
         await self.env.sleep(target - now)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import NOTIFIED, SCHEMA_VERSION, encode
     from domain.model import Actor, JourneyState, initial_state
     from domain.views import journey_view, read_model_rows
-    from workflows.local_time import iso_dates, london_date, start_of_day
+    from workflows.local_time import iso_dates, london_date, start_of_day, wake_time
 
 from workflows.notifications import start_deliveries
 
@@ -47,6 +47,9 @@ ANSWERS_CARRIED = 50
 # instead of a task, an activity task and a second task (each a round trip through the
 # server's queues). Runs recorded before it keep the activity task when they replay.
 LOCAL_PERSIST_PATCH = "persist-in-workflow-task"
+# Wakes spread over the small hours (workflows/local_time.py wake_time). Runs recorded
+# before it keep waking at midnight when they replay.
+SPREAD_WAKES_PATCH = "spread-wakes-over-small-hours"
 PERSIST_TIMEOUT = timedelta(seconds=30)
 PERSIST_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 
@@ -114,12 +117,17 @@ class JourneyWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._carry_over())
             wake = next_wake(self._state, self._state.policy, self._calendar, self._today())
-            timeout = None if wake is None else max(start_of_day(wake) - workflow.now(), timedelta(seconds=1))
+            timeout = None if wake is None else max(self._wake_time(wake) - workflow.now(), timedelta(seconds=1))
             self._changed = False
             if await self._wait_for(lambda: self._changed or self._time_to_continue_as_new(), timeout):
                 await self._settle()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._view()
+
+    def _wake_time(self, day: date) -> datetime:
+        if workflow.patched(SPREAD_WAKES_PATCH):
+            return wake_time(day, workflow.info().workflow_id)
+        return start_of_day(day)
 
     async def _wait_for(self, condition, timeout: timedelta | None) -> bool:
         """True if `condition` came true, False if the timeout passed first."""

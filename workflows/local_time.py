@@ -6,10 +6,13 @@ the sandbox are restricted proxies that datetime refuses as a tzinfo.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import hashlib
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
+# A day's reminders and misses are recorded within this long after midnight in England.
+WAKE_SPREAD = timedelta(hours=4)
 
 
 def london_date(moment: datetime) -> date:
@@ -19,6 +22,17 @@ def london_date(moment: datetime) -> date:
 def start_of_day(day: date) -> datetime:
     """Midnight in England at the start of `day`: when that day's reminders and misses are due."""
     return datetime.combine(day, time(0, 0), tzinfo=LONDON)
+
+
+def wake_time(day: date, workflow_id: str) -> datetime:
+    """When a journey wakes for `day`'s reminders and misses: midnight in England plus an
+    offset within WAKE_SPREAD that is fixed for the journey (taken from a hash of its
+    workflow id). With every journey waking at midnight, the thousands due on one day at
+    national scale would all queue at once and the last act minutes late; spread over the
+    small hours they arrive a few a second. Still `day` in England, so no date changes."""
+    digest = hashlib.sha256(workflow_id.encode()).digest()
+    offset = int.from_bytes(digest[:8], "big") % int(WAKE_SPREAD.total_seconds())
+    return start_of_day(day) + timedelta(seconds=offset)
 
 
 def iso_dates(row: dict) -> dict:

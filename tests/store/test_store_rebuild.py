@@ -74,7 +74,8 @@ def test_a_range_of_journeys_reads_across_pages_and_stops_at_its_end(
 
 
 def test_the_commands_run_their_worker_processes(
-    store_url: str, store_engine: Engine, loaded: int, monkeypatch: pytest.MonkeyPatch, capsys, tmp_path
+    store_url: str, store_engine: Engine, loaded: int, monkeypatch: pytest.MonkeyPatch, capsys, tmp_path,
+    keep_logging,
 ) -> None:
     """`pathways rebuild` and `pathways verify` with two workers on a log big enough to cut:
     what they send to their processes (the workflow naming, the LA's calendar) must pickle."""

@@ -17,6 +17,7 @@ from support import (
     MANAGER_ACTOR, assert_consistent, command, start_request, stored_domain_events,
 )
 from workflows.client import CommandRefused
+from workflows.local_time import WAKE_SPREAD, start_of_day, wake_time
 
 CAL = WorkingDayCalendar()
 
@@ -86,6 +87,22 @@ async def test_cp_to_roth_and_back_in_one_continuous_history(journeys, store, cl
     await assert_consistent(journeys, store, wf)
 
 
+async def test_a_journey_wakes_at_its_own_time_in_the_small_hours(journeys, store, clock):
+    # Not at midnight with every other journey due that day: at its own offset.
+    t0 = await clock.today()
+    wf, jid, _ = await started(journeys, t0)
+    await journeys.send(wf, command("record_strategy_discussion", occurred_on=t0, outcome="s47_cp"))
+    reminder = working_days_before(CAL, CAL.add_working_days(t0, 15), 3)
+    wakes = wake_time(reminder, wf)
+    assert start_of_day(reminder) <= wakes < start_of_day(reminder) + WAKE_SPREAD
+
+    await clock.skip_until(wakes - timedelta(seconds=30))
+    assert "DeadlineApproaching" not in types(store, jid)
+    await clock.skip_until(wakes + timedelta(seconds=30))
+    approaching = await eventually(lambda: [e for e in store.read_stream(jid) if e.type == "DeadlineApproaching"])
+    assert approaching[0].occurred_on == reminder
+
+
 async def test_missed_initial_conference_reminds_then_records_the_miss_and_notifies(journeys, store, clock):
     t0 = await clock.today()
     wf, jid, _ = await started(journeys, t0)
@@ -95,13 +112,13 @@ async def test_missed_initial_conference_reminds_then_records_the_miss_and_notif
 
     await clock.skip_to(reminder - timedelta(days=1), hour=23)
     assert "DeadlineApproaching" not in types(store, jid)
-    await clock.skip_to(reminder, hour=1)
+    await clock.skip_to(reminder)
     approaching = await eventually(lambda: [e for e in store.read_stream(jid) if e.type == "DeadlineApproaching"])
     assert approaching[0].occurred_on == reminder and approaching[0].data["due_on"] == due.isoformat()
 
     await clock.skip_to(due, hour=23)
     assert "DeadlineMissed" not in types(store, jid)
-    await clock.skip_to(due + timedelta(days=1), hour=1)
+    await clock.skip_to(due + timedelta(days=1))
     missed = await eventually(lambda: [e for e in store.read_stream(jid) if e.type == "DeadlineMissed"])
     assert missed[0].occurred_on == due + timedelta(days=1) and missed[0].data["kind"] == "initial_conference"
 
@@ -178,7 +195,7 @@ async def test_eighteenth_birthday_closes_the_journey(journeys, store, clock):
     wf, jid, _ = await started(journeys, t0, dob=dob)
     await journeys.send(wf, command("record_strategy_discussion", occurred_on=t0, outcome="s47_roth"))
     adult_on = birthday(dob, 18)
-    await clock.skip_to(adult_on, hour=3)
+    await clock.skip_to(adult_on)
     result = await journeys.client.get_workflow_handle(wf).result()
     assert result["closed"] and result["closure_reason"] == "eighteenth_birthday" and result["closed_on"] == adult_on.isoformat()
     logged = types(store, jid)

@@ -7,7 +7,6 @@ import os
 import uuid
 from datetime import timedelta
 
-import structlog
 from sqlalchemy import select
 
 from domain.calendar import WorkingDayCalendar
@@ -52,7 +51,7 @@ async def test_rebuilt_read_models_equal_the_ones_the_workflow_kept(journeys, st
     assert snapshot(store.engine, ids) == before
 
 
-async def test_the_rebuild_command_restores_wiped_read_models(journeys, store, clock, settings, monkeypatch, capsys):
+async def test_the_rebuild_command_restores_wiped_read_models(journeys, store, clock, settings, monkeypatch, capsys, keep_logging):
     today = await clock.today()
     answer = await journeys.start(start_request(f"C{uuid.uuid4().hex[:10]}", today.replace(year=today.year - 13), today - timedelta(days=3)))
     journey_id = answer["journey_id"]
@@ -66,13 +65,7 @@ async def test_the_rebuild_command_restores_wiped_read_models(journeys, store, c
         connection.execute(journeys_table.delete())
 
     monkeypatch.setattr("os.environ", {**os.environ, **settings.env()})
-    # The command configures logging to this test's captured stderr, which closes with the
-    # test: later tests' log lines would fail, so the configuration is put back.
-    previous = structlog.get_config()
-    try:
-        assert cli_main(["rebuild", "--batch-size", "7"]) == 0
-    finally:
-        structlog.configure(**previous)
+    assert cli_main(["rebuild", "--batch-size", "7"]) == 0
 
     assert "Rebuilt the read models" in capsys.readouterr().out
     [rebuilt], rebuilt_deadlines = snapshot(store.engine, [journey_id])
