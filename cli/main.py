@@ -32,7 +32,7 @@ def parser() -> argparse.ArgumentParser:
                         help="processes hashing slices of a large log at once (default: one per CPU)")
     rebuild = command("rebuild", "rebuild the read models (journeys, deadlines) from the event log; stop the workers first")
     rebuild.add_argument("--batch-size", type=int, default=1000,
-                         help="rows written per INSERT (default 1,000; see the README's operator knobs)")
+                         help="rows written per INSERT on SQLite (default 1,000; PostgreSQL loads the tables with COPY)")
     rebuild.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                          help="processes folding ranges of journeys at once (default: one per CPU)")
     token = sub.add_parser("token", help="bearer tokens for the embedded service's HTTP API")

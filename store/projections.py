@@ -13,7 +13,8 @@ from datetime import date, datetime, timezone
 from itertools import repeat
 from typing import Callable
 
-from sqlalchemy import Engine, delete
+from psycopg.types.json import Jsonb
+from sqlalchemy import JSON, Connection, Engine, Table, delete
 
 from domain.calendar import WorkingDayCalendar
 from domain.decider import evolve
@@ -68,13 +69,30 @@ def rebuild_read_models(
     now = datetime.now(timezone.utc)
     summaries = [{**summary, "updated_at": now} for part in parts for summary in part.summaries]
     rows = [row for part in parts for row in part.deadline_rows]
+    # One transaction: readers see the old tables or the new ones, never a half-written mix.
     with for_writing(engine).begin() as connection:
         connection.execute(delete(deadlines))
         connection.execute(delete(journeys))
         for table, values in ((journeys, summaries), (deadlines, rows)):
-            for start in range(0, len(values), batch):
-                connection.execute(table.insert(), values[start:start + batch])
+            if connection.dialect.name == "postgresql":
+                _copy(connection, table, values)
+            else:
+                for start in range(0, len(values), batch):
+                    connection.execute(table.insert(), values[start:start + batch])
     return Rebuilt(events=sum(part.events for part in parts), journeys=len(summaries))
+
+
+def _copy(connection: Connection, table: Table, values: list[dict]) -> None:
+    """PostgreSQL's COPY, inside the caller's transaction: loading whole tables with it took
+    a fraction of the time INSERTs of the same rows did (bench/store_bench.py, catch-up)."""
+    names = [column.name for column in table.columns]
+    documents = {column.name for column in table.columns if isinstance(column.type, JSON)}
+    columns = ", ".join(f'"{name}"' for name in names)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        for value in values:
+            copy.write_row([Jsonb(value[name]) if name in documents and value[name] is not None else value[name]
+                            for name in names])
 
 
 @dataclass(frozen=True)

@@ -28,14 +28,19 @@ def loaded(store_engine: Engine) -> int:
 
 
 def tables(engine: Engine) -> tuple[list[dict], list[dict]]:
+    """Both read models, ordered here (not by the database's collation)."""
     with engine.connect() as connection:
         summaries = [
             {k: v for k, v in row._mapping.items() if k != "updated_at"}
-            for row in connection.execute(select(journeys).order_by(journeys.c.journey_id))
+            for row in connection.execute(select(journeys))
         ]
-        rows = [dict(row._mapping) for row in connection.execute(
-            select(deadlines).order_by(deadlines.c.journey_id, deadlines.c.seq))]
-    return summaries, rows
+        rows = [dict(row._mapping) for row in connection.execute(select(deadlines))]
+    return in_order(summaries, rows)
+
+
+def in_order(summaries: list[dict], rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    return (sorted(summaries, key=lambda s: s["journey_id"]),
+            sorted(rows, key=lambda r: (r["journey_id"], r["seq"])))
 
 
 def test_worker_processes_rebuild_what_one_fold_rebuilds(
@@ -46,6 +51,10 @@ def test_worker_processes_rebuild_what_one_fold_rebuilds(
     expected = tables(store_engine)
     assert one.events == loaded and len(expected[0]) == one.journeys >= 30
     assert expected[1], "the journeys have deadlines to compare"
+    # What was written (by INSERTs on SQLite, COPY on PostgreSQL) reads back as the rows derived.
+    states, count = projections.fold_log(store_engine)
+    derived = projections._read_models(states, count, calendar, TODAY, name_workflow)
+    assert expected == in_order(derived.summaries, derived.deadline_rows)
 
     monkeypatch.setattr(projections, "MIN_JOURNEYS_PER_WORKER", 1)
     ranges = projections._journey_ranges(store_engine, 2)
