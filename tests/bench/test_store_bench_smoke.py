@@ -6,7 +6,8 @@ import json
 
 from bench import store_bench
 
-MEASURES = {"append_1_per_tx", "append_100_per_tx", "catch_up_rebuild", "verify_chain", "fold_200_events"}
+MEASURES = {"append_1_per_tx", "append_100_per_tx", "catch_up_rebuild", "catch_up_rebuild_one_process",
+            "verify_chain", "verify_chain_one_process", "fold_200_events"}
 
 
 def test_store_benchmark_produces_results(tmp_path):
