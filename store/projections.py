@@ -88,8 +88,8 @@ def _copy(connection: Connection, table: Table, values: list[dict]) -> None:
     names = [column.name for column in table.columns]
     documents = {column.name for column in table.columns if isinstance(column.type, JSON)}
     columns = ", ".join(f'"{name}"' for name in names)
-    cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+    with connection.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
         for value in values:
             copy.write_row([Jsonb(value[name]) if name in documents and value[name] is not None else value[name]
                             for name in names])
