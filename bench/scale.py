@@ -728,13 +728,7 @@ def run(config: Config, out_dir: Path = harness.RESULTS, quiet: bool = False) ->
     log = (lambda message: None) if quiet else (lambda message: print(f"  {message}", flush=True))
     result = run_once(config, log)
     headline = {**result, "measured_at": harness.environment()["measured_at"], "code": _revision()}
-    document = _merge("headline", headline, out_dir)
-    document["environment"] = _environment()
-    text = markdown(document)
-    harness.write_results(NAME, document, text, out_dir)
-    if not quiet:
-        print(text)
-    return document
+    return _write("headline", headline, out_dir, quiet)
 
 
 def sweep(base: Config, out_dir: Path = harness.RESULTS, quiet: bool = False) -> dict:
@@ -746,7 +740,12 @@ def sweep(base: Config, out_dir: Path = harness.RESULTS, quiet: bool = False) ->
         log(json.dumps(rows[-1]))
     knobs = {"journeys": base.journeys, "sample": base.sample, "base": asdict(base), "runs": rows,
              "measured_at": harness.environment()["measured_at"], "code": _revision()}
-    document = _merge("knobs", knobs, out_dir)
+    return _write("knobs", knobs, out_dir, quiet)
+
+
+def _write(part: str, value: dict, out_dir: Path, quiet: bool) -> dict:
+    """Replace this run's part of the results, keeping the other, and write them out."""
+    document = _merge(part, value, out_dir)
     document["environment"] = _environment()
     text = markdown(document)
     harness.write_results(NAME, document, text, out_dir)
