@@ -332,13 +332,9 @@ def measure_engine(engine: Engine, total_events: int, reps: int, seed: int, quie
         # Reads first, while the log holds only journeys' events (the append runs add others).
         # `pathways rebuild` and `pathways verify` run a process per CPU (store/projections.py,
         # store/verify.py); one process (what the store's own verify() does) alongside, for reference.
-        for measure, workers in (("catch_up_rebuild", WORKERS), ("catch_up_rebuild_one_process", 1)):
-            results.append(_compare(measure, log_events, rebuilder(workers), lambda i: bare.read_log(), reps,
-                                    warmup=bare.read_log))
-            say(f"  {_line(results[-1])}")
-        for measure, workers in (("verify_chain", WORKERS), ("verify_chain_one_process", 1)):
-            results.append(_compare(measure, log_events, verifier(workers), lambda i: bare.read_log(), reps,
-                                    warmup=bare.read_log))
+        for measure, walk in (("catch_up_rebuild", rebuilder(WORKERS)), ("catch_up_rebuild_one_process", rebuilder(1)),
+                              ("verify_chain", verifier(WORKERS)), ("verify_chain_one_process", verifier(1))):
+            results.append(_compare(measure, log_events, walk, lambda i: bare.read_log(), reps, warmup=bare.read_log))
             say(f"  {_line(results[-1])}")
 
         stored = store.read_stream(fold_stream)

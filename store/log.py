@@ -42,11 +42,12 @@ def facts_page(connection: Connection, after_position: int, limit: int) -> list:
 def facts_by_stream(
     connection: Connection, after: tuple[str | None, int | None], up_to: str | None, limit: int
 ) -> list:
-    """Like `facts_page`, but (stream, version, type, occurred_on, data) rows in journey
-    order, for folding a range of journeys (after[0], up_to] on its own. Keyset pagination
-    on the (stream, version) index: `after` is the last row's (stream, version), or
-    (journey id, None) to begin after that journey, or (None, None) to begin at the first."""
-    query = select(events.c.stream, events.c.version, events.c.type, events.c.occurred_on, events.c.data)
+    """Like `facts_page` (with the version where it has the position: (version, stream, type,
+    occurred_on, data) rows), in journey order, for folding a range of journeys
+    (after[0], up_to] on its own. Keyset pagination on the (stream, version) index: `after`
+    is the last row's (stream, version), or (journey id, None) to begin after that journey,
+    or (None, None) to begin at the first."""
+    query = select(events.c.version, events.c.stream, events.c.type, events.c.occurred_on, events.c.data)
     stream, version = after
     if version is not None:
         query = query.where(tuple_(events.c.stream, events.c.version) > tuple_(literal(stream), literal(version)))

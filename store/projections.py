@@ -43,11 +43,16 @@ def fold_log(engine: Engine, page_size: int = PAGE) -> tuple[dict[str, JourneySt
     states: dict[str, JourneyState] = {}
     count = 0
     for page in log.read_ahead(engine, log.facts_page, page_size):
-        for _, stream, type_name, occurred_on, data in page:
-            state = states.get(stream)
-            states[stream] = evolve(state or initial_state(), decode(type_name, occurred_on, data))
+        _fold_page(states, page)
         count += len(page)
     return states, count
+
+
+def _fold_page(states: dict[str, JourneyState], page: list) -> None:
+    """Fold rows of (position or version, stream, type, occurred_on, data) into `states`."""
+    for _, stream, type_name, occurred_on, data in page:
+        state = states.get(stream)
+        states[stream] = evolve(state or initial_state(), decode(type_name, occurred_on, data))
 
 
 def rebuild_read_models(
@@ -140,11 +145,9 @@ def fold_range(engine: Engine, after: str | None, up_to: str | None) -> tuple[di
     count = 0
     key = (after, None)
     while page := _stream_page(engine, key, up_to):
-        for stream, _version, type_name, occurred_on, data in page:
-            state = states.get(stream)
-            states[stream] = evolve(state or initial_state(), decode(type_name, occurred_on, data))
+        _fold_page(states, page)
         count += len(page)
-        key = (page[-1][0], page[-1][1])
+        key = (page[-1][1], page[-1][0])  # (stream, version)
     return states, count
 
 

@@ -152,12 +152,12 @@ def _join(parts: Iterable[_Slice]) -> Verification:
         problem = _first_problem_across(part, heads, last_position)
         if problem is not None:
             # Before its first problem a slice's events are sound and numbered without gaps.
-            earlier = [entry.stream for entry in part.entries if entry.position < problem.position]
             sound = problem.position - part.entries[0].position
-            return _broken(problem, checked + sound, len(heads.keys() | set(earlier)))
-        if part.problem is not None:
-            earlier = [entry.stream for entry in part.entries if entry.position < part.problem.position]
-            return _broken(part.problem, checked + part.checked, len(heads.keys() | set(earlier)))
+        else:
+            problem, sound = part.problem, part.checked
+        if problem is not None:
+            earlier = {entry.stream for entry in part.entries if entry.position < problem.position}
+            return _broken(problem, checked + sound, len(heads.keys() | earlier))
         heads.update(part.heads)
         checked += part.checked
         last_position = part.last_position or last_position
