@@ -8,7 +8,9 @@ from datetime import date
 from domain.codec import from_data
 from domain.errors import DomainError
 from domain.model import Actor, YoungPerson
+from domain.plans import Goal
 from domain.timescales import TimescalePolicy
+from domain.weighting import WeightedContext
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class StartJourney:
     young_person: YoungPerson
     referral_date: date
     policy: TimescalePolicy
+    chairs_required: bool = False  # ROTH conferences need an independent chair from the pool
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,75 @@ class ChangePolicy:
 
 
 @dataclass(frozen=True)
+class AllocateCase:
+    command_id: str
+    actor: Actor
+    social_worker: str  # staff ids, never names
+    team_manager: str
+
+
+@dataclass(frozen=True)
+class AssignChair:
+    command_id: str
+    actor: Actor
+    chair_id: str
+    # Set by the service from the LA's pool of ROTH chairs, never by the caller: the rules
+    # are pure, so whether the chair is in the pool is told to them.
+    in_pool: bool = False
+
+
+@dataclass(frozen=True)
+class RecordContextWeighting:
+    command_id: str
+    actor: Actor
+    occurred_on: date
+    at: str  # assessment, initial_conference, review_conference or core_group
+    contexts: tuple[WeightedContext, ...]
+
+
+@dataclass(frozen=True)
+class UpdatePlan:
+    command_id: str
+    actor: Actor
+    occurred_on: date  # the date of the meeting that made the plan
+    made_at: str  # initial_conference, review_conference or core_group
+    needs: tuple[str, ...]
+    goals: tuple[Goal, ...]
+
+
+@dataclass(frozen=True)
+class RecordParticipation:
+    command_id: str
+    actor: Actor
+    occurred_on: date  # the meeting's date
+    meeting: str
+    participant: str  # young_person or parent_carer
+    invited: bool
+    attended: bool
+    views: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordConsent:
+    command_id: str
+    actor: Actor
+    occurred_on: date
+    given_by: str
+    decision: str  # given, refused or withdrawn
+    scope: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordTransitionPlan:
+    """The plan for the move to adult services, made before the 18th birthday."""
+
+    command_id: str
+    actor: Actor
+    occurred_on: date
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class ObserveDay:
     """The journey's own clock: sent by the workflow when a reminder or due date arrives."""
 
@@ -102,7 +174,8 @@ class ObserveDay:
 Command = (
     StartJourney | RecordStrategyDiscussion | RecordInitialConference | RecordCoreGroup
     | RecordVisit | RecordReviewConference | ExtendDeadline | CloseJourney | ChangePolicy
-    | ObserveDay
+    | AllocateCase | AssignChair | RecordContextWeighting | UpdatePlan | RecordParticipation
+    | RecordConsent | RecordTransitionPlan | ObserveDay
 )
 
 # The contract's snake_case names (API.md) for the commands callers send.
@@ -116,6 +189,13 @@ COMMAND_TYPES: dict[str, type] = {
     "extend_deadline": ExtendDeadline,
     "close_journey": CloseJourney,
     "change_policy": ChangePolicy,
+    "allocate_case": AllocateCase,
+    "assign_chair": AssignChair,
+    "record_context_weighting": RecordContextWeighting,
+    "update_plan": UpdatePlan,
+    "record_participation": RecordParticipation,
+    "record_consent": RecordConsent,
+    "record_transition_plan": RecordTransitionPlan,
     "observe_day": ObserveDay,
 }
 COMMAND_NAMES = {cls: name for name, cls in COMMAND_TYPES.items()}

@@ -16,11 +16,14 @@ from domain.calendar import WorkingDayCalendar, birthday
 from domain.deadlines import MISSED, Deadline, open_deadlines
 from domain.errors import DomainError
 from domain.model import (
-    ADULTHOOD, CATEGORIES, CLOSE_REASONS, CLOSED, CP, EIGHTEENTH_BIRTHDAY, ETHNICITIES,
-    NOT_STARTED, PLAN, REFERRAL, REVIEW_DECISIONS, ROLES, ROTH, SECTION_47, SEXES, STEP_DOWNS,
-    STRATEGY_OUTCOMES, CORE_GROUP, FIRST_CORE_GROUP, INITIAL_CONFERENCE, REVIEW_CONFERENCE, VISIT,
-    DeadlineKey, DeadlineRecord, Extension, JourneyState, Plan, initial_state,
+    ADULTHOOD, CATEGORIES, CLOSE_REASONS, CLOSED, CONSENT_DECISIONS, CONSENT_SCOPES, CP, EIGHTEENTH_BIRTHDAY,
+    ETHNICITIES, MEETINGS, NOT_STARTED, PARTICIPANTS, PLAN, REFERRAL, REVIEW_DECISIONS, ROLES, ROTH, SECTION_47,
+    SEXES, STEP_DOWNS, STRATEGY_OUTCOMES, CORE_GROUP, FIRST_CORE_GROUP, INITIAL_CONFERENCE, REVIEW_CONFERENCE,
+    VISIT, Allocation, Consent, DeadlineKey, DeadlineRecord, Extension, JourneyState, Participation, Plan,
+    initial_state,
 )
+from domain import plans as p
+from domain.weighting import CONTEXT_KINDS, MAX_WEIGHT, WEIGHTED_AT, ContextWeighting, transfer_prompt
 
 __all__ = ["decide", "evolve", "fold", "initial_state"]
 
@@ -160,7 +163,8 @@ def _start(state, cmd: c.StartJourney, today, calendar):
             "young_person_too_old",
             "The young person was 18 or over on the referral date; adult services are responsible.",
         )
-    return [e.JourneyStarted(cmd.referral_date, cmd.journey_id, cmd.local_authority, person, cmd.policy)]
+    return [e.JourneyStarted(cmd.referral_date, cmd.journey_id, cmd.local_authority, person, cmd.policy,
+                             cmd.chairs_required)]
 
 
 def _strategy_discussion(state, cmd: c.RecordStrategyDiscussion, today, calendar):
@@ -190,6 +194,7 @@ def _initial_conference(state, cmd: c.RecordInitialConference, today, calendar):
         raise DomainError("step_out_of_order", "The initial conference has already been held; record a review conference instead.")
     _check_choice(cmd.decision, ("plan", "no_plan"), "conference decision")
     _check_date(cmd.occurred_on, today, state.last_step_on, "initial conference", "strategy discussion")
+    _check_chair(state, "initial conference")
     met = _met(state, today, calendar, (INITIAL_CONFERENCE,), cmd.occurred_on)
     if cmd.decision == "plan":
         _check_categories(cmd.categories, state.pathway)
@@ -227,6 +232,7 @@ def _review_conference(state, cmd: c.RecordReviewConference, today, calendar):
     _require_plan(state, "review conference")
     _check_choice(cmd.decision, REVIEW_DECISIONS, "review decision")
     _check_date(cmd.occurred_on, today, state.last_review_on or state.initial_conference_on, "review conference", "previous conference")
+    _check_chair(state, "review conference")
     if cmd.categories:
         _check_categories(cmd.categories, state.pathway)
     categories = tuple(cmd.categories) or state.plan.categories
@@ -280,7 +286,7 @@ def _observe_day(state, cmd: c.ObserveDay, today, calendar):
     for deadline in open_deadlines(state, state.policy, calendar, cmd.today):
         if deadline.kind == EIGHTEENTH_BIRTHDAY:
             if cmd.today >= deadline.due_on:
-                return [e.EighteenthBirthdayReached(deadline.due_on),
+                return [e.EighteenthBirthdayReached(deadline.due_on, state.transition_plan_on),
                         e.JourneyClosed(deadline.due_on, "eighteenth_birthday", note="transition to adult services")]
         elif deadline.status == MISSED:
             if deadline.key not in state.missed:
@@ -299,6 +305,167 @@ def _day_after(day: date) -> date:
     return date.fromordinal(day.toordinal() + 1)
 
 
+# --- ROTH practice: allocation and chairs, context weighting, the plan, participation ------
+
+def _check_chair(state: JourneyState, meeting: str) -> None:
+    """A ROTH conference is chaired by an independent chair from the LA's pool."""
+    if not (state.chairs_required and state.pathway == ROTH):
+        return
+    if state.chair is None:
+        raise DomainError("chair_required", f"A ROTH {meeting} needs an independent chair from the pool: assign one first.")
+    _check_independent(state.chair, state.allocation)
+
+
+def _check_independent(chair: str, allocation: Allocation | None) -> None:
+    if allocation is not None and chair in (allocation.social_worker, allocation.team_manager):
+        raise DomainError(
+            "chair_not_independent",
+            f"Chair {chair} is the case's allocated social worker or their team manager; a ROTH chair must be independent of the case.",
+        )
+
+
+def _required_text(value: str | None, what: str) -> str:
+    if not value or not value.strip():
+        raise DomainError("invalid_value", f"Give the {what}.")
+    return value.strip()
+
+
+def _allocate(state, cmd: c.AllocateCase, today, calendar):
+    social_worker = _required_text(cmd.social_worker, "allocated social worker's id")
+    team_manager = _required_text(cmd.team_manager, "team manager's id")
+    if social_worker == team_manager:
+        raise DomainError("invalid_value", "The social worker and the team manager must be different people.")
+    if state.chair is not None and state.chair in (social_worker, team_manager):
+        raise DomainError(
+            "chair_not_independent",
+            f"The case's chair {state.chair} cannot also hold the case; assign another chair first.",
+        )
+    if state.allocation == Allocation(social_worker, team_manager):
+        raise DomainError("allocation_unchanged", "The case is already allocated to them.")
+    return [e.CaseAllocated(today, social_worker, team_manager)]
+
+
+def _assign_chair(state, cmd: c.AssignChair, today, calendar):
+    chair = _required_text(cmd.chair_id, "chair's id")
+    if not cmd.in_pool:
+        raise DomainError("chair_not_in_pool", f"{chair} is not in the LA's pool of ROTH chairs.")
+    if state.allocation is None:
+        raise DomainError(
+            "case_not_allocated", "Record the case's allocated social worker and team manager first, so the chair's independence can be checked.",
+        )
+    _check_independent(chair, state.allocation)
+    if chair == state.chair:
+        raise DomainError("chair_unchanged", f"{chair} already chairs this case.")
+    return [e.ChairAssigned(today, chair)]
+
+
+def _check_meeting_held(state: JourneyState, meeting: str, on: date) -> None:
+    """Plans, weightings and voices are recorded for a meeting the journey has held."""
+    held = {
+        "initial_conference": state.initial_conference_on,
+        "review_conference": state.last_review_on,
+        "core_group": state.last_core_group_on,
+    }.get(meeting)
+    if held != on:
+        raise DomainError(
+            "meeting_not_held",
+            f"No {meeting.replace('_', ' ')} is recorded on {on:%d %B %Y}; record the meeting first.",
+        )
+
+
+def _context_weighting(state, cmd: c.RecordContextWeighting, today, calendar):
+    _check_choice(cmd.at, WEIGHTED_AT, "point of weighting")
+    _check_date(cmd.occurred_on, today, state.referral_date, "context weighting", "referral")
+    if cmd.at == "assessment":
+        if state.stage not in (SECTION_47, PLAN):
+            raise DomainError("strategy_discussion_required", "A context weighting at assessment needs a strategy discussion that opened a s.47 enquiry.")
+    else:
+        _check_meeting_held(state, cmd.at, cmd.occurred_on)
+    if not cmd.contexts:
+        raise DomainError("contexts_required", "A context weighting names at least one context.")
+    ids = [context.context_id for context in cmd.contexts]
+    if len(set(ids)) != len(ids):
+        raise DomainError("duplicate_context", "A context is weighted twice; weigh each context once.")
+    for context in cmd.contexts:
+        _required_text(context.context_id, "context's id")
+        _required_text(context.name, f"name of context {context.context_id}")
+        _check_choice(context.kind, CONTEXT_KINDS, "kind of context")
+        if not 1 <= context.weight <= MAX_WEIGHT:
+            raise DomainError("invalid_value", f"The weight of {context.name} must be 1 to {MAX_WEIGHT}.")
+        for other in context.affects:
+            if other not in ids or other == context.context_id:
+                raise DomainError("unknown_context", f"{context.name} is said to affect {other!r}, which is not another context in this weighting.")
+    weighting = ContextWeighting(cmd.occurred_on, cmd.at, tuple(cmd.contexts))
+    previous = state.weightings[-1] if state.weightings else None
+    prompt = transfer_prompt(previous, weighting, state.pathway, state.transfer_prompt)
+    return [e.ContextWeightingRecorded(cmd.occurred_on, cmd.at, tuple(cmd.contexts), prompt)]
+
+
+def _update_plan(state, cmd: c.UpdatePlan, today, calendar):
+    _require_plan(state, "plan update")
+    _check_choice(cmd.made_at, MEETINGS, "meeting")
+    _check_meeting_held(state, cmd.made_at, cmd.occurred_on)
+    for need in cmd.needs:
+        _check_choice(need, p.NEEDS, "need")
+    if len(set(cmd.needs)) != len(cmd.needs):
+        raise DomainError("invalid_value", "A need is listed twice.")
+    goal_ids = [goal.goal_id for goal in cmd.goals]
+    if len(set(goal_ids)) != len(goal_ids):
+        raise DomainError("duplicate_goal", "Two goals have the same id.")
+    contexts = {c.context_id for c in state.weightings[-1].contexts} if state.weightings else set()
+    for goal in cmd.goals:
+        _required_text(goal.goal_id, "goal's id")
+        _required_text(goal.description, f"description of goal {goal.goal_id}")
+        _check_choice(goal.heading, p.HEADINGS, "plan heading")
+        if goal.heading == p.NEEDS_HEADING:
+            if goal.need not in cmd.needs:
+                raise DomainError("invalid_value", f"Goal '{goal.description}' is under the needs heading: name one of the plan's needs it meets.")
+        elif goal.need is not None:
+            raise DomainError("invalid_value", f"Goal '{goal.description}' names a need but is not under the needs heading.")
+        for action in goal.actions:
+            _required_text(action.description, f"description of an action of goal {goal.goal_id}")
+            for target in action.targets:
+                if target not in (p.YOUNG_PERSON, p.FAMILY) and target not in contexts:
+                    raise DomainError(
+                        "unknown_target",
+                        f"Action '{action.description}' is aimed at {target!r}: aim it at the young person, the family, "
+                        "or a context in the latest context weighting.",
+                    )
+            if not action.targets:
+                raise DomainError("invalid_value", f"Say whom or what action '{action.description}' is aimed at.")
+    version = state.care_plan.version + 1 if state.care_plan else 1
+    return [e.PlanUpdated(cmd.occurred_on, cmd.made_at, version, tuple(cmd.needs), tuple(cmd.goals))]
+
+
+def _participation(state, cmd: c.RecordParticipation, today, calendar):
+    _check_choice(cmd.meeting, MEETINGS, "meeting")
+    _check_choice(cmd.participant, PARTICIPANTS, "participant")
+    _check_meeting_held(state, cmd.meeting, cmd.occurred_on)
+    if cmd.attended and not cmd.invited:
+        raise DomainError("invalid_value", "Someone who attended was invited; record them as invited.")
+    views = cmd.views.strip() if cmd.views and cmd.views.strip() else None
+    return [e.ParticipationRecorded(cmd.occurred_on, cmd.meeting, cmd.participant, cmd.invited, cmd.attended, views)]
+
+
+def _consent(state, cmd: c.RecordConsent, today, calendar):
+    _check_choice(cmd.given_by, PARTICIPANTS, "person giving consent")
+    _check_choice(cmd.decision, CONSENT_DECISIONS, "consent decision")
+    _check_date(cmd.occurred_on, today, state.referral_date, "consent", "referral")
+    for scope in cmd.scope:
+        _check_choice(scope, CONSENT_SCOPES, "consent scope")
+    if cmd.decision == "given" and not cmd.scope:
+        raise DomainError("scope_required", "Say whom the consent to share covers (education, health, police, ...).")
+    return [e.ConsentRecorded(cmd.occurred_on, cmd.given_by, cmd.decision, tuple(sorted(set(cmd.scope))))]
+
+
+def _transition_plan(state, cmd: c.RecordTransitionPlan, today, calendar):
+    _check_date(cmd.occurred_on, today, state.referral_date, "transition plan", "referral")
+    if cmd.occurred_on < birthday(state.young_person.date_of_birth, ADULTHOOD - 1):
+        raise DomainError("not_yet_seventeen", "A transition plan is made once the young person is 17.")
+    note = cmd.note.strip() if cmd.note and cmd.note.strip() else None
+    return [e.TransitionPlanRecorded(cmd.occurred_on, note)]
+
+
 _DECIDERS = {
     c.StartJourney: _start,
     c.RecordStrategyDiscussion: _strategy_discussion,
@@ -309,6 +476,13 @@ _DECIDERS = {
     c.ExtendDeadline: _extend,
     c.CloseJourney: _close,
     c.ChangePolicy: _change_policy,
+    c.AllocateCase: _allocate,
+    c.AssignChair: _assign_chair,
+    c.RecordContextWeighting: _context_weighting,
+    c.UpdatePlan: _update_plan,
+    c.RecordParticipation: _participation,
+    c.RecordConsent: _consent,
+    c.RecordTransitionPlan: _transition_plan,
     c.ObserveDay: _observe_day,
 }
 
@@ -320,6 +494,7 @@ def _started(s: JourneyState, ev: e.JourneyStarted) -> dict:
     return dict(
         journey_id=ev.journey_id, local_authority=ev.local_authority, young_person=ev.young_person,
         referral_date=ev.occurred_on, policy=ev.policy, stage=REFERRAL, last_step_on=ev.occurred_on,
+        chairs_required=ev.chairs_required,
     )
 
 
@@ -331,7 +506,8 @@ def _strategy_held(s: JourneyState, ev: e.StrategyDiscussionHeld) -> dict:
 
 
 def _conference_held(s: JourneyState, ev: e.InitialConferenceHeld) -> dict:
-    return dict(initial_conference_on=ev.occurred_on, last_step_on=ev.occurred_on)
+    # The conference has considered any transfer prompt standing before it.
+    return dict(initial_conference_on=ev.occurred_on, last_step_on=ev.occurred_on, transfer_prompt=None)
 
 
 def _plan_started(s: JourneyState, ev: e.PlanStarted) -> dict:
@@ -350,7 +526,7 @@ def _visit_recorded(s: JourneyState, ev: e.VisitRecorded) -> dict:
 def _review_held(s: JourneyState, ev: e.ReviewConferenceHeld) -> dict:
     plan = replace(s.plan, categories=ev.categories) if ev.categories else s.plan
     return dict(last_review_on=ev.occurred_on, reviews_held=s.reviews_held + 1, plan=plan,
-                last_step_on=max(s.last_step_on, ev.occurred_on))
+                last_step_on=max(s.last_step_on, ev.occurred_on), transfer_prompt=None)
 
 
 def _transferred(s: JourneyState, ev: e.PathwayTransferred) -> dict:
@@ -395,6 +571,39 @@ def _closed(s: JourneyState, ev: e.JourneyClosed) -> dict:
                 last_step_on=max(s.last_step_on or ev.occurred_on, ev.occurred_on))
 
 
+def _allocated(s: JourneyState, ev: e.CaseAllocated) -> dict:
+    return dict(allocation=Allocation(ev.social_worker, ev.team_manager))
+
+
+def _chair_assigned(s: JourneyState, ev: e.ChairAssigned) -> dict:
+    return dict(chair=ev.chair_id)
+
+
+def _weighted(s: JourneyState, ev: e.ContextWeightingRecorded) -> dict:
+    return dict(weightings=(*s.weightings, ContextWeighting(ev.occurred_on, ev.at, ev.contexts)),
+                transfer_prompt=ev.transfer_prompt)
+
+
+def _plan_updated(s: JourneyState, ev: e.PlanUpdated) -> dict:
+    return dict(care_plan=p.PlanVersion(ev.plan_version, ev.occurred_on, ev.made_at, p.Plan(ev.needs, ev.goals)))
+
+
+def _participated(s: JourneyState, ev: e.ParticipationRecorded) -> dict:
+    # One record per person per meeting: recording it again replaces it.
+    others = tuple(x for x in s.participation
+                   if (x.meeting, x.occurred_on, x.participant) != (ev.meeting, ev.occurred_on, ev.participant))
+    record = Participation(ev.meeting, ev.occurred_on, ev.participant, ev.invited, ev.attended, ev.views)
+    return dict(participation=(*others, record))
+
+
+def _consented(s: JourneyState, ev: e.ConsentRecorded) -> dict:
+    return dict(consents=(*s.consents, Consent(ev.occurred_on, ev.given_by, ev.decision, ev.scope)))
+
+
+def _transition_planned(s: JourneyState, ev: e.TransitionPlanRecorded) -> dict:
+    return dict(transition_plan_on=ev.occurred_on)
+
+
 _EVOLVERS = {
     e.JourneyStarted: _started,
     e.StrategyDiscussionHeld: _strategy_held,
@@ -412,4 +621,11 @@ _EVOLVERS = {
     e.TimescalePolicyChanged: _policy_changed,
     e.EighteenthBirthdayReached: _adult,
     e.JourneyClosed: _closed,
+    e.CaseAllocated: _allocated,
+    e.ChairAssigned: _chair_assigned,
+    e.ContextWeightingRecorded: _weighted,
+    e.PlanUpdated: _plan_updated,
+    e.ParticipationRecorded: _participated,
+    e.ConsentRecorded: _consented,
+    e.TransitionPlanRecorded: _transition_planned,
 }

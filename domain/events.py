@@ -12,7 +12,9 @@ from datetime import date
 
 from domain.codec import from_data, to_data
 from domain.model import YoungPerson
+from domain.plans import Goal
 from domain.timescales import TimescalePolicy
+from domain.weighting import WeightedContext
 
 SCHEMA_VERSION = 1
 
@@ -24,6 +26,7 @@ class JourneyStarted:
     local_authority: str
     young_person: YoungPerson
     policy: TimescalePolicy
+    chairs_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,61 @@ class EighteenthBirthdayReached:
     """The young person is an adult: the journey hands over to adult services."""
 
     occurred_on: date
+    transition_plan_on: date | None = None  # when the transition plan was made, if it was
+
+
+@dataclass(frozen=True)
+class CaseAllocated:
+    occurred_on: date
+    social_worker: str
+    team_manager: str
+
+
+@dataclass(frozen=True)
+class ChairAssigned:
+    occurred_on: date
+    chair_id: str
+
+
+@dataclass(frozen=True)
+class ContextWeightingRecorded:
+    occurred_on: date
+    at: str
+    contexts: tuple[WeightedContext, ...]
+    transfer_prompt: str | None  # "roth" or "cp" when the weighting points to the other pathway
+
+
+@dataclass(frozen=True)
+class PlanUpdated:
+    occurred_on: date
+    made_at: str
+    plan_version: int
+    needs: tuple[str, ...]
+    goals: tuple[Goal, ...]
+
+
+@dataclass(frozen=True)
+class ParticipationRecorded:
+    occurred_on: date
+    meeting: str
+    participant: str
+    invited: bool
+    attended: bool
+    views: str | None
+
+
+@dataclass(frozen=True)
+class ConsentRecorded:
+    occurred_on: date
+    given_by: str
+    decision: str
+    scope: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TransitionPlanRecorded:
+    occurred_on: date
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -142,7 +200,8 @@ Event = (
     JourneyStarted | StrategyDiscussionHeld | InitialConferenceHeld | PlanStarted | CoreGroupHeld
     | VisitRecorded | ReviewConferenceHeld | PathwayTransferred | PlanEnded | DeadlineMet
     | DeadlineExtended | DeadlineApproaching | DeadlineMissed | TimescalePolicyChanged
-    | EighteenthBirthdayReached | JourneyClosed
+    | EighteenthBirthdayReached | JourneyClosed | CaseAllocated | ChairAssigned | ContextWeightingRecorded
+    | PlanUpdated | ParticipationRecorded | ConsentRecorded | TransitionPlanRecorded
 )
 
 EVENT_TYPES: dict[str, type] = {
@@ -151,7 +210,8 @@ EVENT_TYPES: dict[str, type] = {
         JourneyStarted, StrategyDiscussionHeld, InitialConferenceHeld, PlanStarted, CoreGroupHeld,
         VisitRecorded, ReviewConferenceHeld, PathwayTransferred, PlanEnded, DeadlineMet,
         DeadlineExtended, DeadlineApproaching, DeadlineMissed, TimescalePolicyChanged,
-        EighteenthBirthdayReached, JourneyClosed,
+        EighteenthBirthdayReached, JourneyClosed, CaseAllocated, ChairAssigned, ContextWeightingRecorded,
+        PlanUpdated, ParticipationRecorded, ConsentRecorded, TransitionPlanRecorded,
     )
 }
 

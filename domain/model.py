@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from domain.plans import PlanVersion
 from domain.timescales import TimescalePolicy
+from domain.weighting import ContextWeighting
 
 ROTH = "roth"
 CP = "cp"
@@ -65,6 +67,41 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class Allocation:
+    """Who holds the case: a chair must be independent of both."""
+
+    social_worker: str
+    team_manager: str
+
+
+# Who takes part in a meeting besides the professionals (Six Cs: collaboration).
+PARTICIPANTS = ("young_person", "parent_carer")
+MEETINGS = ("initial_conference", "review_conference", "core_group")
+CONSENT_DECISIONS = ("given", "refused", "withdrawn")
+# Whom a consent to share covers: the partners a ROTH plan works with.
+CONSENT_SCOPES = ("education", "health", "police", "youth_justice", "community_safety", "voluntary_sector",
+                  "transport", "housing")
+
+
+@dataclass(frozen=True)
+class Participation:
+    meeting: str  # one of MEETINGS
+    occurred_on: date  # the meeting's date
+    participant: str  # one of PARTICIPANTS
+    invited: bool
+    attended: bool
+    views: str | None  # what they said, in their words or the chair's summary of them
+
+
+@dataclass(frozen=True)
+class Consent:
+    occurred_on: date
+    given_by: str  # one of PARTICIPANTS
+    decision: str  # one of CONSENT_DECISIONS
+    scope: tuple[str, ...]  # CONSENT_SCOPES it covers
+
+
+@dataclass(frozen=True)
 class DeadlineKey:
     kind: str
     due_on: date
@@ -121,6 +158,17 @@ class JourneyState:
     closure_reason: str | None = None
     step_down: str | None = None
     last_step_on: date | None = None
+    # ROTH practice (seed report: the Six Cs). chairs_required is set for journeys started
+    # since the rule: older journeys keep the rules they were recorded under when they replay.
+    chairs_required: bool = False
+    allocation: Allocation | None = None
+    chair: str | None = None
+    weightings: tuple[ContextWeighting, ...] = ()  # the history, oldest first
+    transfer_prompt: str | None = None  # "roth" or "cp": consider a transfer at the next conference
+    care_plan: PlanVersion | None = None  # the plan under the three headings, as last made
+    participation: tuple[Participation, ...] = ()
+    consents: tuple[Consent, ...] = ()
+    transition_plan_on: date | None = None
     version: int = 0
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from domain.weighting import WeightedContext
+
 # The three headings (seed report: "From welfare-orientated intentions to welfare-orientated actions").
 NEEDS_HEADING = "needs"
 GUARDIANSHIP = "guardianship"
@@ -47,7 +49,7 @@ FAMILY = "family"
 
 # Voices a ROTH conference records (Six Cs: Collaboration).
 YOUNG_PERSONS_VIEWS = "young_person"
-PARENTS_VIEWS = "parents_carers"
+PARENTS_VIEWS = "parent_carer"
 
 # Finding codes.
 NEED_WITHOUT_GOAL = "need_without_goal"
@@ -84,13 +86,13 @@ class Plan:
 
 
 @dataclass(frozen=True)
-class WeightedContext:
-    """One context as the latest context weighting saw it."""
+class PlanVersion:
+    """A plan as a conference or core group made it: plans are versioned by those meetings."""
 
-    context_id: str
-    name: str
-    harm: bool  # a place of harm for the young person
-    safety: bool  # a place of safety
+    version: int
+    made_on: date
+    made_at: str  # initial_conference, review_conference or core_group
+    plan: Plan
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.calendar import WorkingDayCalendar
+from domain.calendar import WorkingDayCalendar, birthday
 from domain.codec import to_data
 from domain.deadlines import MISSED, Deadline, all_deadlines, met_deadlines, open_deadlines
-from domain.model import JourneyState
+from domain.model import ADULTHOOD, ROTH, JourneyState
+from domain.plans import Finding, check_plan
+from domain.weighting import most_influential_side, outside_context_ids
 
 
 def journey_view(
@@ -39,8 +41,49 @@ def journey_view(
         "closed_on": to_data(state.closed_on),
         "closure_reason": state.closure_reason,
         "step_down": state.step_down,
+        **practice_view(state, today),
         "version": state.version,
     }
+
+
+def practice_view(state: JourneyState, today: date) -> dict:
+    """ROTH practice: who holds and chairs the case, the context weighting history with any
+    transfer prompt, the plan under three headings with its quality check, the voices of
+    the young person and parents, and the transition to adulthood."""
+    weightings = [{**to_data(w), "most_influential": most_influential_side(w)} for w in state.weightings]
+    care = state.care_plan
+    return {
+        "allocation": to_data(state.allocation),
+        "chair": state.chair,
+        "context_weightings": weightings,
+        "transfer_prompt": state.transfer_prompt,
+        "care_plan": None if care is None else {
+            "version": care.version, "made_on": care.made_on.isoformat(), "made_at": care.made_at,
+            "needs": list(care.plan.needs), "goals": to_data(care.plan.goals),
+        },
+        "plan_findings": [to_data(f) for f in plan_findings(state)],
+        "participation": to_data(state.participation),
+        "consents": to_data(state.consents),
+        "transition_plan_on": to_data(state.transition_plan_on),
+        "transition_plan_due": (
+            not state.closed and state.young_person is not None and state.transition_plan_on is None
+            and today >= birthday(state.young_person.date_of_birth, ADULTHOOD - 1)
+        ),
+    }
+
+
+def plan_findings(state: JourneyState) -> tuple[Finding, ...]:
+    """The plan quality check on the journey's current plan (none before there is a plan)."""
+    care = state.care_plan
+    if care is None:
+        return ()
+    latest = state.weightings[-1].contexts if state.weightings else ()
+    views = None
+    if state.pathway == ROTH and care.made_at != "core_group":
+        # The voices the ROTH conference that made this plan recorded.
+        views = frozenset(p.participant for p in state.participation
+                          if p.meeting == care.made_at and p.occurred_on == care.made_on and p.views)
+    return check_plan(care.plan, latest, views)
 
 
 def deadline_view(d: Deadline) -> dict:
@@ -80,6 +123,9 @@ def read_model_rows(
         "next_deadline_kind": following.kind if following else None,
         "next_due_on": following.due_on if following else None,
         "overdue": any(d.status == MISSED for d in pending),
+        "chair_id": state.chair,
+        "linked_contexts": list(outside_context_ids(state.weightings[-1] if state.weightings else None)),
+        "plan_findings": [f.code for f in plan_findings(state)],
         "version": state.version,
         "view": journey_view(state, calendar, today, every),
     }

@@ -58,6 +58,34 @@ def close(on: date, reason: str = "transferred_out"):
     return c.CloseJourney(cid(), PRACTITIONER, on, reason)
 
 
+def allocate(social_worker: str = "sw-0042", team_manager: str = "tm-0007", actor: Actor = PRACTITIONER):
+    return c.AllocateCase(cid(), actor, social_worker, team_manager)
+
+
+def assign_chair(chair_id: str = "chair-0003", in_pool: bool = True):
+    return c.AssignChair(cid(), PRACTITIONER, chair_id, in_pool)
+
+
+def context(context_id: str, kind: str = "public_place", weight: int = 5, harm: bool = True, safety: bool = False,
+            name: str | None = None, affects=()):
+    from domain.weighting import WeightedContext
+
+    return WeightedContext(context_id, kind, name or context_id.replace("-", " ").title(), harm, safety, weight, tuple(affects))
+
+
+def weighting(on: date, contexts, at: str = "assessment"):
+    return c.RecordContextWeighting(cid(), PRACTITIONER, on, at, tuple(contexts))
+
+
+def update_plan(on: date, plan, made_at: str = "initial_conference"):
+    return c.UpdatePlan(cid(), PRACTITIONER, on, made_at, plan.needs, plan.goals)
+
+
+def participation(on: date, participant: str = "young_person", meeting: str = "initial_conference",
+                  invited: bool = True, attended: bool = True, views: str | None = "Wants to go back to school"):
+    return c.RecordParticipation(cid(), PRACTITIONER, on, meeting, participant, invited, attended, views)
+
+
 def run(commands, today: date, state: JourneyState | None = None, calendar: WorkingDayCalendar = CALENDAR):
     """Decide and evolve each command in turn; returns (state, all events)."""
     state = state or initial_state()

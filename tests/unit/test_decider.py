@@ -258,6 +258,7 @@ def test_evolve_builds_a_well_formed_state_for_every_event_type():
     from bench.queries import TODAY as BENCH_TODAY, journey_events, population
     from domain.decider import _EVOLVERS
     from domain.model import JourneyState
+    from domain.weighting import WeightedContext
 
     rng, seen = random.Random(11), set()
     field_names = {f.name for f in dataclasses.fields(JourneyState)}
@@ -275,6 +276,13 @@ def test_evolve_builds_a_well_formed_state_for_every_event_type():
         e.PathwayTransferred(BENCH_TODAY, "roth", "cp", ("emotional",), False),
         e.PlanEnded(BENCH_TODAY, "early_help"),
         e.EighteenthBirthdayReached(BENCH_TODAY),
+        e.CaseAllocated(BENCH_TODAY, "sw-1", "tm-1"),
+        e.ChairAssigned(BENCH_TODAY, "chair-1"),
+        e.ContextWeightingRecorded(BENCH_TODAY, "assessment", (WeightedContext("park", "public_place", "Park", True, False, 7),), "cp"),
+        e.PlanUpdated(BENCH_TODAY, "review_conference", 1, ("poverty",), ()),
+        e.ParticipationRecorded(BENCH_TODAY, "review_conference", "young_person", True, True, "views"),
+        e.ConsentRecorded(BENCH_TODAY, "parent_carer", "given", ("health",)),
+        e.TransitionPlanRecorded(BENCH_TODAY, None),
     ]
     state = on_plan()
     for event in hand_made:

@@ -8,15 +8,16 @@ from datetime import date
 import pytest
 
 from domain import plans as p
-from domain.plans import Action, Goal, Plan, WeightedContext, check_plan
+from domain.plans import Action, Goal, Plan, check_plan
+from domain.weighting import WeightedContext
 
 DUE = date(2026, 12, 4)
 
 # A young person out of education, exposed to violence in a public place (the park, the town
 # centre on the way to college), with a parent providing guardianship at home.
-HOME = WeightedContext("home", "Home", harm=False, safety=True)
-PARK = WeightedContext("park", "The park by the station", harm=True, safety=False)
-TOWN = WeightedContext("town", "The town centre bus route", harm=True, safety=False)
+HOME = WeightedContext("home", "home_family", "Home", harm=False, safety=True, weight=4)
+PARK = WeightedContext("park", "public_place", "The park by the station", harm=True, safety=False, weight=9)
+TOWN = WeightedContext("town", "public_place", "The town centre bus route", harm=True, safety=False, weight=7)
 CONTEXTS = (HOME, PARK, TOWN)
 VOICES = frozenset({p.YOUNG_PERSONS_VIEWS, p.PARENTS_VIEWS})
 
@@ -69,7 +70,7 @@ def test_the_seed_reports_kind_of_plan_passes() -> None:
     (with_goal(SEED_PLAN, "g4", actions=()), CONTEXTS, VOICES, p.GOAL_WITHOUT_ACTION),
     (with_first_action(SEED_PLAN, "g1", owner=None), CONTEXTS, VOICES, p.ACTION_WITHOUT_OWNER_OR_DATE),
     (with_first_action(SEED_PLAN, "g1", due_on=None), CONTEXTS, VOICES, p.ACTION_WITHOUT_OWNER_OR_DATE),
-    (SEED_PLAN, CONTEXTS + (WeightedContext("online", "A group chat", harm=True, safety=False),), VOICES,
+    (SEED_PLAN, CONTEXTS + (WeightedContext("online", "online", "A group chat", harm=True, safety=False, weight=5),), VOICES,
      p.HARM_CONTEXT_WITHOUT_ACTION),
     (replace(SEED_PLAN, goals=tuple(replace(g, actions=tuple(replace(a, targets=(p.YOUNG_PERSON,)) for a in g.actions))
                                     for g in SEED_PLAN.goals)),
@@ -88,7 +89,7 @@ def test_findings_name_what_to_put_right() -> None:
     assert "substance use" in need.message
     [action] = check_plan(with_first_action(SEED_PLAN, "g1", owner=None, due_on=None), CONTEXTS, VOICES)
     assert "no owner or due date" in action.message and "Secure a school place" in action.message
-    [context] = check_plan(SEED_PLAN, CONTEXTS + (WeightedContext("bus", "The bus station", True, False),), VOICES)
+    [context] = check_plan(SEED_PLAN, CONTEXTS + (WeightedContext("bus", "public_place", "The bus station", True, False, 6),), VOICES)
     assert context.message.startswith("The bus station is a place of harm")
     [voices] = check_plan(SEED_PLAN, CONTEXTS, frozenset())
     assert "the young person or the parents or carers" in voices.message
