@@ -23,7 +23,9 @@ from domain.model import (
     initial_state,
 )
 from domain import plans as p
-from domain.weighting import CONTEXT_KINDS, MAX_WEIGHT, WEIGHTED_AT, ContextWeighting, transfer_prompt
+from domain.weighting import (
+    CONTEXT_KINDS, MAX_WEIGHT, WEIGHTED_AT, ContextWeighting, check_context_id, transfer_prompt,
+)
 
 __all__ = ["decide", "evolve", "fold", "initial_state"]
 
@@ -387,7 +389,7 @@ def _context_weighting(state, cmd: c.RecordContextWeighting, today, calendar):
     if len(set(ids)) != len(ids):
         raise DomainError("duplicate_context", "A context is weighted twice; weigh each context once.")
     for context in cmd.contexts:
-        _required_text(context.context_id, "context's id")
+        check_context_id(context.context_id)
         _required_text(context.name, f"name of context {context.context_id}")
         _check_choice(context.kind, CONTEXT_KINDS, "kind of context")
         if not 1 <= context.weight <= MAX_WEIGHT:

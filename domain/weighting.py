@@ -11,14 +11,21 @@ transfer: the conference decides.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
+
+from domain.errors import DomainError
 
 HOME_FAMILY = "home_family"
 CONTEXT_KINDS = (HOME_FAMILY, "peer_group", "school_college", "public_place", "online", "other")
 # When a weighting is made: at assessment (the s.47 enquiry) or at a meeting of the plan.
 WEIGHTED_AT = ("assessment", "initial_conference", "review_conference", "core_group")
 MAX_WEIGHT = 10  # weights run 1 (barely influential) to 10 (the most influential there is)
+
+# Context ids are the LA's own short names ("riverside-park"): they appear in workflow ids and
+# URLs, so they are lower-case slugs, and they name places and groups, never people.
+CONTEXT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 FAMILY_SIDE = "family"
 OUTSIDE_SIDE = "outside"
@@ -73,3 +80,11 @@ def outside_context_ids(weighting: ContextWeighting | None) -> tuple[str, ...]:
     if weighting is None:
         return ()
     return tuple(c.context_id for c in weighting.contexts if c.kind != HOME_FAMILY)
+
+
+def check_context_id(context_id: str) -> None:
+    if not isinstance(context_id, str) or not CONTEXT_ID.match(context_id):
+        raise DomainError(
+            "invalid_value",
+            f"{context_id!r} is not a context id: use 1 to 64 lower-case letters, digits and hyphens, such as 'riverside-park'.",
+        )
