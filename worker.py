@@ -15,6 +15,7 @@ from settings import Settings
 from store.engine import make_engine, migrate
 from store.events import EventStore
 from store.webhooks import WebhookStore
+from workflows.contexts import ContextWorkflow
 from workflows.journey import JourneyWorkflow
 from workflows.notifications import NotificationDelivery, NotificationSweeper, start_notification_sweeper
 
@@ -27,7 +28,7 @@ def build_worker(client: Client, settings: Settings, store: EventStore) -> Worke
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[JourneyWorkflow, NotificationDelivery, NotificationSweeper],
+        workflows=[JourneyWorkflow, ContextWorkflow, NotificationDelivery, NotificationSweeper],
         activities=[
             activities.persist_journey_events,
             webhooks.plan_webhook_deliveries, webhooks.deliver_webhook, webhooks.settle_webhook_deliveries,

@@ -19,8 +19,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.codec import to_data
+from domain.errors import DomainError
 from domain.timescales import policy_in_force
+from domain.weighting import check_context_id
 from settings import Settings
+from workflows.contexts import ContextInput, ContextWorkflow, context_workflow_id
 from workflows.journey import JourneyInput, JourneyWorkflow
 
 
@@ -118,6 +121,63 @@ class JourneyClient:
 
     async def raw_state(self, workflow_id: str) -> dict:
         return await self.client.get_workflow_handle(workflow_id).query(JourneyWorkflow.raw_state)
+
+
+class ContextClient:
+    """Referring contexts and sending them commands: what the API and the CLI call."""
+
+    def __init__(self, client: Client, settings) -> None:
+        self.client = client
+        self.settings = settings
+
+    async def refer(self, request: dict) -> dict:
+        """`request`: command_id, actor, local_authority, context_id, kind, name, referred_on."""
+        la, context_id = request["local_authority"], request["context_id"]
+        try:
+            check_context_id(context_id)
+        except DomainError as err:
+            raise CommandRefused(err.code, err.message) from None
+        workflow_id = context_workflow_id(la, context_id)
+        command = {k: v for k, v in request.items() if k != "local_authority"}
+        command["referred_on"] = str(command["referred_on"])
+        start = WithStartWorkflowOperation(
+            ContextWorkflow.run,
+            ContextInput(la, {"closure_days": [d.isoformat() for d in self.settings.closure_days]}),
+            id=workflow_id, task_queue=self.settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            # A closed context's workflow has completed; a new referral starts a new case.
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        )
+        try:
+            answer = await self.client.execute_update_with_start_workflow(
+                ContextWorkflow.refer_context, command, start_workflow_operation=start, id=request["command_id"])
+        except WorkflowUpdateFailedError as err:
+            raise _refused(err) from None
+        return {**answer, "workflow_id": workflow_id}
+
+    async def send(self, local_authority: str, context_id: str, request: dict) -> dict:
+        """`request`: type (record_context_conference, record_context_action, close_context),
+        command_id, actor and the command's fields."""
+        handle = self.client.get_workflow_handle(context_workflow_id(local_authority, context_id))
+        try:
+            return await handle.execute_update(ContextWorkflow.record, request, id=request["command_id"])
+        except WorkflowUpdateFailedError as err:
+            raise _refused(err) from None
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise CommandRefused("context_not_found", "There is no such context case.") from None
+            # A closed case's workflow has completed.
+            raise CommandRefused("context_closed", "This context case has been closed; refer the context again to open a new one.") from None
+
+    async def state(self, local_authority: str, context_id: str) -> dict | None:
+        """The context case's state, or None if the context was never referred."""
+        handle = self.client.get_workflow_handle(context_workflow_id(local_authority, context_id))
+        try:
+            return await handle.query(ContextWorkflow.state)
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return None
+            raise
 
 
 def _refused(err: WorkflowUpdateFailedError) -> Exception:

@@ -50,6 +50,10 @@ LOCAL_PERSIST_PATCH = "persist-in-workflow-task"
 # Wakes spread over the small hours (workflows/local_time.py wake_time). Runs recorded
 # before it keep waking at midnight when they replay.
 SPREAD_WAKES_PATCH = "spread-wakes-over-small-hours"
+# Journeys started by runs that pass this patch follow the ROTH practice rules that refuse a
+# command older journeys' histories accepted (a ROTH conference needs an independent chair
+# from the pool); runs recorded before it replay their start without the rule.
+PRACTICE_RULES_PATCH = "roth-practice-rules"
 PERSIST_TIMEOUT = timedelta(seconds=30)
 PERSIST_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 
@@ -171,8 +175,10 @@ class JourneyWorkflow:
 
     def _start_command(self, request: dict) -> StartJourney:
         journey_id = journey_id_for(workflow.info().workflow_id, str(request.get("command_id")))
+        fixed = {"journey_id": journey_id, "local_authority": self._input.local_authority,
+                 "chairs_required": workflow.patched(PRACTICE_RULES_PATCH)}
         try:
-            return from_data(StartJourney, {**request, "journey_id": journey_id, "local_authority": self._input.local_authority})
+            return from_data(StartJourney, {**request, **fixed})
         except (TypeError, ValueError, KeyError, AttributeError) as err:
             raise DomainError("invalid_value", f"The start_journey command is malformed: {err}.") from None
 
