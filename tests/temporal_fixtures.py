@@ -157,3 +157,13 @@ async def eventually_async(check, timeout: float = 15.0):
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.2)
+
+
+async def chair_the_case(journeys, workflow_id: str, chair_id: str = "chair-0003") -> None:
+    """Allocate the case and assign it an independent chair from the pool, as a ROTH
+    conference of a journey started under the chair rule needs. Sent straight to the
+    workflow, so the pool's answer (in_pool) is given as the API would give it."""
+    from support import command
+
+    await journeys.send(workflow_id, command("allocate_case", social_worker="sw-0042", team_manager="tm-0007"))
+    await journeys.send(workflow_id, command("assign_chair", chair_id=chair_id, in_pool=True))

@@ -107,6 +107,8 @@ class JourneyWorkflow:
         self._validated: tuple | None = None
         self._changed = False
         self._updates_this_run = 0
+        # Asked here, not where the start is decided: validators may not record a patch.
+        self._practice_rules = workflow.patched(PRACTICE_RULES_PATCH)
 
     @workflow.run
     async def run(self, input: JourneyInput) -> dict:
@@ -176,7 +178,7 @@ class JourneyWorkflow:
     def _start_command(self, request: dict) -> StartJourney:
         journey_id = journey_id_for(workflow.info().workflow_id, str(request.get("command_id")))
         fixed = {"journey_id": journey_id, "local_authority": self._input.local_authority,
-                 "chairs_required": workflow.patched(PRACTICE_RULES_PATCH)}
+                 "chairs_required": self._practice_rules}
         try:
             return from_data(StartJourney, {**request, **fixed})
         except (TypeError, ValueError, KeyError, AttributeError) as err:

@@ -139,6 +139,8 @@ async def test_a_killed_worker_leaves_no_gap_or_duplicate_in_the_log(dev_server_
         answer = answers[start["command_id"]] = await asyncio.wait_for(journeys.start(start), timeout=60)
         jid = answer["journey_id"]
         await send(command("record_strategy_discussion", occurred_on=t0 - timedelta(days=39), outcome="s47_roth"))
+        await send(command("allocate_case", social_worker="sw-0042", team_manager="tm-0007"))
+        await send(command("assign_chair", chair_id="chair-0003", in_pool=True))
         conference = t0 - timedelta(days=30)
         await send(command("record_initial_conference", occurred_on=conference, decision="plan", categories=["physical"]))
 

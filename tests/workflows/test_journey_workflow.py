@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
 
-from temporal_fixtures import eventually
+from temporal_fixtures import chair_the_case, eventually
 from domain.calendar import WorkingDayCalendar, birthday
 from domain.deadlines import working_days_before
 from store.schema import outbox
@@ -42,6 +42,7 @@ async def test_full_roth_journey_to_the_end_of_its_plan(journeys, store, clock):
     assert answer["state"]["stage"] == "referral" and [e["type"] for e in answer["events"]] == ["JourneyStarted"]
     answer = await journeys.send(wf, command("record_strategy_discussion", occurred_on=t0, outcome="s47_roth"))
     assert answer["state"]["pathway"] == "roth"
+    await chair_the_case(journeys, wf)
 
     icpc_day = CAL.add_working_days(t0, 10)
     await clock.skip_to(icpc_day)
@@ -79,6 +80,7 @@ async def test_cp_to_roth_and_back_in_one_continuous_history(journeys, store, cl
     await clock.skip_to(review)
     answer = await journeys.send(wf, command("record_review_conference", occurred_on=review, decision="transfer_to_roth", categories=["physical"]))
     assert (answer["state"]["pathway"], answer["state"]["plan"]["outside_home"]) == ("roth", True)
+    await chair_the_case(journeys, wf)
     answer = await journeys.send(wf, command("record_review_conference", occurred_on=review, decision="transfer_to_cp"))
     assert (answer["state"]["pathway"], answer["state"]["plan"]["outside_home"], answer["state"]["transfers"]) == ("cp", False, 2)
     transfers = [e for e in stored_domain_events(store, jid) if type(e).__name__ == "PathwayTransferred"]
@@ -214,6 +216,7 @@ async def test_continue_as_new_keeps_the_state(temporal_env, settings, store, cl
     first_run = (await journeys.client.get_workflow_handle(wf).describe()).run_id
     early = command("record_strategy_discussion", occurred_on=t0 - timedelta(days=30), outcome="s47_roth")
     await journeys.send(wf, early)
+    await chair_the_case(journeys, wf)
     await journeys.send(wf, command("record_initial_conference", occurred_on=t0 - timedelta(days=20), decision="plan", categories=["emotional"]))
     for days_ago in (15, 10, 5, 1):
         await journeys.send(wf, command("record_visit", occurred_on=t0 - timedelta(days=days_ago), seen_alone=False))
