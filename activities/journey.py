@@ -2,7 +2,8 @@
 
 Thin on purpose: the workflow has already decided everything (events, ids, read-model rows);
 this turns plain payloads into the store's records and makes one transaction. Retrying it is
-safe because the store ignores a batch whose event ids it already holds.
+safe because the store ignores a batch whose event ids it already holds. Context cases
+(workflows/contexts.py) persist their events through it too, with no read models.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ class JourneyActivities:
     @activity.defn(name=PERSIST_JOURNEY_EVENTS)
     def persist_journey_events(self, request: dict) -> list[dict]:
         events = [from_data(NewEvent, e) for e in request["events"]]
-        summary = from_data(JourneySummary, request["summary"])
-        deadlines = [from_data(DeadlineRow, d) for d in request["deadlines"]]
+        # A context case's stream (workflows/contexts.py) has no journey read models: its
+        # summary and deadlines are None, which the store takes as "leave them alone".
+        summary = None if request["summary"] is None else from_data(JourneySummary, request["summary"])
+        deadlines = None if request["deadlines"] is None else [from_data(DeadlineRow, d) for d in request["deadlines"]]
         notifications = [from_data(Notification, n) for n in request["notifications"]]
         with self._append_turn:
             stored = self._store.append(

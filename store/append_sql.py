@@ -34,7 +34,9 @@ SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 _SUMMARY_COLUMNS = ("journey_id", "workflow_id", "local_authority", "pathway", "stage", "opened_on", "closed",
                     "closed_on", "closure_reason", "next_deadline_kind", "next_due_on", "overdue", "version",
-                    "view", "updated_at")
+                    "chair_id", "linked_contexts", "plan_findings", "view", "updated_at")
+# Lists of strings the journeys table keeps as JSON text (store.schema.JSONArray).
+_SUMMARY_ARRAYS = ("linked_contexts", "plan_findings")
 _UPSERT_SUMMARY = (
     f"INSERT INTO journeys ({', '.join(_SUMMARY_COLUMNS)}) VALUES ({{values}}) "
     f"ON CONFLICT (journey_id) DO UPDATE SET "
@@ -99,13 +101,16 @@ _PG_HEADS = {
     True: "EXISTS (SELECT 1 FROM events WHERE stream = %(stream)s::varchar AND version = %(expected)s::int "
           "AND hash = %(head)s::varchar)",
 }
+# The arrays arrive as json, whose text is what the client sent (compact, as SQLite's).
 _PG_SUMMARY = f"""summary AS (
     INSERT INTO journeys ({', '.join(_SUMMARY_COLUMNS)})
-    SELECT {', '.join(f"s.{c}" for c in _SUMMARY_COLUMNS[:-1])}, %(recorded_at)s::timestamptz
+    SELECT {', '.join(f"s.{c}::text" if c in _SUMMARY_ARRAYS else f"s.{c}" for c in _SUMMARY_COLUMNS[:-1])},
+           %(recorded_at)s::timestamptz
     FROM json_to_recordset(%(summary)s::json) AS s(
         journey_id varchar, workflow_id varchar, local_authority varchar, pathway varchar, stage varchar,
         opened_on date, closed boolean, closed_on date, closure_reason varchar, next_deadline_kind varchar,
-        next_due_on date, overdue boolean, version int, view jsonb)
+        next_due_on date, overdue boolean, version int, chair_id varchar, linked_contexts json,
+        plan_findings json, view jsonb)
     WHERE EXISTS (SELECT 1 FROM appended)
     ON CONFLICT (journey_id) DO UPDATE SET
         {', '.join(f"{c} = excluded.{c}" for c in _SUMMARY_COLUMNS if c != "journey_id")}
@@ -243,6 +248,8 @@ def _sqlite(
             cursor.execute(_SQLITE_UPSERT_SUMMARY, {
                 **vars(summary), "opened_on": _iso(summary.opened_on), "closed_on": _iso(summary.closed_on),
                 "next_due_on": _iso(summary.next_due_on),
+                "linked_contexts": _JSON.encode(list(summary.linked_contexts)),
+                "plan_findings": _JSON.encode(list(summary.plan_findings)),
                 "view": None if summary.view is None else _JSON.encode(summary.view), "updated_at": recorded})
         if deadlines is not None:
             statement = _SQLITE_INSERT_DEADLINES

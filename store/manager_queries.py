@@ -1,4 +1,5 @@
-"""Reads for managers: caseload, overdue and due-soon lists, a journey's timeline, timeliness KPIs.
+"""Reads for managers: caseload, overdue and due-soon lists, a journey's timeline, timeliness KPIs,
+plan quality counts.
 
 Every function is confined to one LA. The list queries read only the `journeys` summary and
 are shaped for its indexes, so they stay fast over an LA's whole history:
@@ -19,18 +20,20 @@ from dataclasses import fields
 from datetime import date
 from typing import Any, Iterable
 
-from sqlalchemy import Engine, false, func, or_, select, true
+from sqlalchemy import Engine, false, func, or_, select, text, true
 
 from domain.calendar import WorkingDayCalendar
 from domain.events import EVENT_TYPES, decode
 from domain.model import CLOSED
 from domain.timeliness import EVENT_TYPES as TIMELINESS_EVENT_TYPES
 from domain.timeliness import timeliness
+from store import sql
 from store.queries import SUMMARY_COLUMNS
 from store.records import JourneySummary
 from store.schema import deadlines, events, journeys
 
-__all__ = ["caseload", "due_between", "kpi_event", "kpis", "overdue", "overdue_count", "timeline", "timeline_entries"]
+__all__ = ["caseload", "due_between", "kpi_event", "kpis", "overdue", "overdue_count", "plan_findings_counts",
+           "timeline", "timeline_entries"]
 
 # The order a manager reads stages in; any stage added later follows, alphabetically.
 STAGE_ORDER = ("referral", "section_47", "plan")
@@ -191,6 +194,27 @@ _StrategyDiscussionHeld = EVENT_TYPES["StrategyDiscussionHeld"]
 _InitialConferenceHeld = EVENT_TYPES["InitialConferenceHeld"]
 _PathwayTransferred = EVENT_TYPES["PathwayTransferred"]
 _parse_date = date.fromisoformat
+
+
+# --- plan quality --------------------------------------------------------------------------------
+
+def plan_findings_counts(engine: Engine, local_authority: str) -> dict[str, int]:
+    """For the LA's open journeys now: how many have each plan quality finding on their
+    current plan (domain/plans.py codes; codes no journey has are left out), and under
+    "journeys_with_plan_findings" how many have at least one."""
+    with engine.connect() as connection:
+        findings = sql.array_elements(connection, "j.plan_findings")
+        where = "WHERE j.local_authority = :la AND j.closed = :closed"
+        parameters = {"la": local_authority, "closed": False}
+        by_code = connection.execute(text(
+            f"SELECT element.value AS code, count(DISTINCT j.journey_id) AS journeys "
+            f"FROM journeys AS j, {findings} {where} GROUP BY element.value"
+        ), parameters).all()
+        # Journeys with no finding have no element rows; counted apart, as several codes share one.
+        with_any = connection.execute(text(
+            f"SELECT count(DISTINCT j.journey_id) FROM journeys AS j, {findings} {where}"
+        ), parameters).scalar_one()
+    return {**{row.code: row.journeys for row in sorted(by_code)}, "journeys_with_plan_findings": with_any}
 
 
 # --- a journey's timeline ----------------------------------------------------------------------

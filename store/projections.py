@@ -3,7 +3,9 @@
 The workflow keeps `journeys` and `deadlines` up to date as it appends, in the same
 transaction. This rebuild is for an operator: after restoring a backup, after a change to
 how the read models are computed, or to prove they agree with the log. It folds every
-stream with the domain's `evolve`, in position order, and replaces both tables at once.
+journey's stream with the domain's `evolve`, in position order, and replaces both tables at
+once. The log also holds streams that are not journeys (context cases, domain/contexts.py):
+a journey's stream begins with JourneyStarted, and any other stream is passed over whole.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from domain.model import JourneyState, initial_state
 from domain.views import read_model_rows
 from store import log, processes
 from store.engine import for_writing
-from store.schema import deadlines, journeys
+from store.schema import JSONArray, deadlines, journeys
 
 PAGE = 5_000
+# The first event of every journey's stream; a stream that begins otherwise is not a journey.
+JOURNEY_STARTED = "JourneyStarted"
 # With more than one worker the journeys are cut into about this many ranges per worker.
 RANGES_PER_WORKER = 4
 # Below this many journeys per worker, starting processes costs more than it saves.
@@ -39,20 +43,32 @@ class Rebuilt:
 
 
 def fold_log(engine: Engine, page_size: int = PAGE) -> tuple[dict[str, JourneyState], int]:
-    """Every journey's state, folded from the whole log (keyset pages, position order)."""
+    """Every journey's state, folded from the whole log (keyset pages, position order), and
+    how many events were folded (those of other streams are not)."""
     states: dict[str, JourneyState] = {}
+    others: set[str] = set()
     count = 0
     for page in log.read_ahead(engine, log.facts_page, page_size):
-        _fold_page(states, page)
-        count += len(page)
+        count += _fold_page(states, others, page)
     return states, count
 
 
-def _fold_page(states: dict[str, JourneyState], page: list) -> None:
-    """Fold rows of (position or version, stream, type, occurred_on, data) into `states`."""
+def _fold_page(states: dict[str, JourneyState], others: set[str], page: list) -> int:
+    """Fold rows of (position or version, stream, type, occurred_on, data) into `states`;
+    return how many were folded. Both orders meet a stream's first event before the rest of
+    it, so a stream whose first event is not JourneyStarted goes into `others` (kept across
+    pages) and its events are skipped: the journey decoder knows no other stream's types."""
+    folded = 0
     for _, stream, type_name, occurred_on, data in page:
         state = states.get(stream)
-        states[stream] = evolve(state or initial_state(), decode(type_name, occurred_on, data))
+        if state is None:
+            if stream in others or type_name != JOURNEY_STARTED:
+                others.add(stream)
+                continue
+            state = initial_state()
+        states[stream] = evolve(state, decode(type_name, occurred_on, data))
+        folded += 1
+    return folded
 
 
 def rebuild_read_models(
@@ -92,12 +108,17 @@ def _copy(connection: Connection, table: Table, values: list[dict]) -> None:
     a fraction of the time INSERTs of the same rows did (bench/store_bench.py, catch-up)."""
     names = [column.name for column in table.columns]
     documents = {column.name for column in table.columns if isinstance(column.type, JSON)}
+    # COPY bypasses SQLAlchemy's types: the JSON text columns get the text they would have had.
+    arrays = {column.name: column.type for column in table.columns if isinstance(column.type, JSONArray)}
     columns = ", ".join(f'"{name}"' for name in names)
     with connection.connection.driver_connection.cursor() as cursor, \
             cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
         for value in values:
-            copy.write_row([Jsonb(value[name]) if name in documents and value[name] is not None else value[name]
-                            for name in names])
+            copy.write_row([
+                Jsonb(value[name]) if name in documents and value[name] is not None
+                else arrays[name].process_bind_param(value[name], connection.dialect) if name in arrays
+                else value[name]
+                for name in names])
 
 
 @dataclass(frozen=True)
@@ -120,7 +141,9 @@ def _read_models(
 
 
 def _journey_ranges(engine: Engine, workers: int) -> list[tuple[str | None, str | None]]:
-    """(after, up_to) journey ids, about the same number of journeys in each."""
+    """(after, up_to) journey ids, about the same number of journeys in each. The cuts are
+    taken from every stream id (an index-only read; telling journeys apart would read the
+    rows): a range's context cases are few and its fold passes over them."""
     with engine.connect() as connection:
         streams = log.streams(connection)
     if len(streams) < MIN_JOURNEYS_PER_WORKER * workers:
@@ -142,11 +165,11 @@ def fold_range(engine: Engine, after: str | None, up_to: str | None) -> tuple[di
     """The states of the journeys whose ids are in (after, up_to], None meaning unbounded,
     folded in journey order (keyset pages on the (stream, version) index)."""
     states: dict[str, JourneyState] = {}
+    others: set[str] = set()
     count = 0
     key = (after, None)
     while page := _stream_page(engine, key, up_to):
-        _fold_page(states, page)
-        count += len(page)
+        count += _fold_page(states, others, page)
         key = (page[-1][1], page[-1][0])  # (stream, version)
     return states, count
 

@@ -13,7 +13,8 @@ SUMMARY_COLUMNS = [
     journeys.c.journey_id, journeys.c.workflow_id, journeys.c.local_authority, journeys.c.pathway,
     journeys.c.stage, journeys.c.opened_on, journeys.c.closed, journeys.c.closed_on,
     journeys.c.closure_reason, journeys.c.next_deadline_kind, journeys.c.next_due_on,
-    journeys.c.overdue, journeys.c.version,
+    journeys.c.overdue, journeys.c.version, journeys.c.chair_id, journeys.c.linked_contexts,
+    journeys.c.plan_findings,
 ]
 
 

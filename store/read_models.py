@@ -12,7 +12,7 @@ from sqlalchemy import Connection, delete, select
 from store import sql
 from store.records import DeadlineRow, JourneySummary
 from store.schema import deadlines, journeys
-from store.validation import check_columns
+from store.validation import check_columns, check_string_list
 
 _SUMMARY_FIELDS = [f.name for f in fields(JourneySummary)]
 _DEADLINE_FIELDS = [f.name for f in fields(DeadlineRow)]
@@ -21,6 +21,8 @@ _DEADLINE_FIELDS = [f.name for f in fields(DeadlineRow)]
 # (vars, not asdict: asdict deep-copies the summary's view, for nothing, on every append.)
 def validate_summary(summary: JourneySummary) -> None:
     check_columns(journeys, vars(summary))
+    check_string_list(summary.linked_contexts, "journeys.linked_contexts")
+    check_string_list(summary.plan_findings, "journeys.plan_findings")
 
 
 def validate_deadlines(journey_id: str, rows: Sequence[DeadlineRow]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -54,6 +54,11 @@ class JourneySummary:
     next_due_on: date | None
     overdue: bool
     version: int  # how many of the journey's events this summary folds
+    # ROTH practice (migration 0004). Lists, as the domain's rows and the JSON columns give
+    # them, so that a summary written and one read back compare equal.
+    chair_id: str | None = None  # the independent chair assigned to the case
+    linked_contexts: list[str] = field(default_factory=list)  # context ids outside the home
+    plan_findings: list[str] = field(default_factory=list)  # codes of the plan quality check
     view: dict[str, Any] | None = None  # the contract's state shape, as of `version`
 
 

@@ -6,7 +6,9 @@ database; this module is what the code queries against. A test compares the two.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
+from typing import Any, Sequence
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -57,6 +60,23 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+class JSONArray(TypeDecorator[list]):
+    """A short list of strings kept as JSON text (not JSONB) on both engines, so that the
+    one-statement append and SQLite write the same text, and both engines open it with
+    their own JSON functions (json_each, json_array_elements_text: store/sql.py)."""
+
+    impl = Text
+    cache_ok = True
+    _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+    def process_bind_param(self, value: Sequence[str] | None, dialect) -> str | None:
+        return None if value is None else self._encoder.encode(list(value))
+
+    def process_result_value(self, value: str | None, dialect) -> list[Any] | None:
+        return None if value is None else json.loads(value)
+
 
 PATHWAYS = ("roth", "cp")
 DEADLINE_STATUSES = ("open", "met", "missed", "extended")
@@ -108,10 +128,18 @@ journeys = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     # The journey as the v1 contract shows it, as of this version (migration 0002).
     Column("view", JSONDocument, nullable=True),
+    # ROTH practice (migration 0004): the independent chair, the contexts outside the home
+    # the latest weighting names (what links journeys to context cases), and the codes of the
+    # current plan's quality check findings.
+    Column("chair_id", String(64), nullable=True),
+    Column("linked_contexts", JSONArray, nullable=False, server_default="[]"),
+    Column("plan_findings", JSONArray, nullable=False, server_default="[]"),
     CheckConstraint(_one_of("pathway", PATHWAYS), name="ck_journeys_pathway"),
     Index("ix_journeys_la_closed_due", "local_authority", "closed", "next_due_on"),
     Index("ix_journeys_la_pathway_stage", "local_authority", "pathway", "stage"),
     Index("ix_journeys_la_overdue", "local_authority", "overdue"),
+    # A chair's caseload (store/chairs.py): the LA's journeys of one chair.
+    Index("ix_journeys_la_chair", "local_authority", "chair_id"),
 )
 
 deadlines = Table(
@@ -224,4 +252,18 @@ webhook_delivery_log = Table(
         ["webhook_deliveries.notification_id", "webhook_deliveries.subscription_id"],
         name="fk_webhook_delivery_log_delivery",
     ),
+)
+
+
+# --- ROTH chairs: each LA's pool of independent chairs (migration 0004; store/chairs.py) --------
+
+roth_chairs = Table(
+    "roth_chairs",
+    metadata,
+    Column("local_authority", String(3), primary_key=True),
+    Column("chair_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    # Removing a chair keeps the row, so the journeys it chaired still name someone known.
+    Column("active", Boolean, nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
 )

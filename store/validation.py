@@ -40,6 +40,14 @@ def _columns(table: Table) -> dict[str, tuple[bool, int | None]]:
     }
 
 
+def check_string_list(value: Any, where: str) -> None:
+    """A list (or tuple) of strings, each JSON-ready: what a JSON array column keeps
+    (store.schema.JSONArray). PostgreSQL's JSON functions refuse a NUL that SQLite's take."""
+    if not isinstance(value, (list, tuple)) or not all(type(item) is str for item in value):
+        raise ValueError(f"{where} must be a list of strings")
+    check_json_ready(list(value), where)
+
+
 def json_ready_text(value: Any, where: str) -> str:
     """`value` as compact JSON, if it is JSON-ready (see check_json_ready), else ValueError.
 
