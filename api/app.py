@@ -11,18 +11,19 @@ from temporalio.client import Client
 from api import errors, logging as request_logging
 from api.identity import AnyOf, Identity, TokenFile
 from api.dashboard import router as dashboard_router
-from api.routes import journeys, manager, webhooks
+from api.routes import chairs, contexts, journeys, manager, webhooks
 from api.services import Services
 from settings import Settings
 from store.engine import make_engine
 from store.events import EventStore
-from workflows.client import JourneyClient
+from workflows.client import ContextClient, JourneyClient
 
 DESCRIPTION = """
 Child protection and Risk Outside the Home (ROTH) journeys, one per young person per local
-authority. Commands are idempotent on `command_id`; refusals answer 409 with a stable `code`
-and a `message` a practitioner can read; nothing is written on an error. Every journey outside
-the caller's LA answers 404.
+authority, and context cases for the places and groups where young people are harmed.
+Commands are idempotent on `command_id`; refusals answer 409 with a stable `code` and a
+`message` a practitioner can read; nothing is written on an error. Every journey, context and
+chair outside the caller's LA answers 404.
 """
 
 
@@ -47,13 +48,16 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         client = temporal or await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
-        app.state.services = Services(settings, store, JourneyClient(client, settings), identity)
+        app.state.services = Services(settings, store, JourneyClient(client, settings), identity,
+                                      ContextClient(client, settings))
         yield
 
     app = FastAPI(title="Safeguarding Pathways", version="1", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
     request_logging.install(app)
     app.include_router(journeys.router)
+    app.include_router(contexts.router)
+    app.include_router(chairs.router)
     app.include_router(manager.router)
     app.include_router(webhooks.router)
     app.include_router(dashboard_router)

@@ -2,19 +2,26 @@
 
 Every role reads everything in its own LA and nothing outside it. What each may write:
 
-| role           | start a journey | ordinary commands | extend_deadline | change_policy |
-| -------------- | --------------- | ----------------- | --------------- | ------------- |
-| `system`       | yes             | yes               | no              | yes           |
-| `practitioner` | yes             | yes               | no              | no            |
-| `manager`      | yes             | yes               | yes             | yes           |
-| `auditor`      | no              | no                | no              | no            |
-| `admin`        | no              | no                | no              | yes           |
+| role           | start a journey | ordinary commands | extend_deadline | change_policy | context cases | chairs' pool |
+| -------------- | --------------- | ----------------- | --------------- | ------------- | ------------- | ------------ |
+| `system`       | yes             | yes               | no              | yes           | yes           | no           |
+| `practitioner` | yes             | yes               | no              | no            | yes           | no           |
+| `manager`      | yes             | yes               | yes             | yes           | yes           | yes          |
+| `auditor`      | no              | no                | no              | no            | no            | no           |
+| `admin`        | no              | no                | no              | yes           | no            | yes          |
+
+Ordinary commands are the casework: the steps of the journey, and the ROTH practice
+commands (allocate_case, assign_chair, record_context_weighting, update_plan,
+record_participation, record_consent, record_transition_plan). Context cases are referring a
+context and recording its conferences, actions and closure.
 
 The journey's rules (domain/decider.py) already refuse an auditor anything, anyone but a
 manager an extension and a practitioner a policy change, with the code `not_allowed_for_role`;
 this module adds only what is the HTTP service's own policy, with the same code: an admin
-looks after the service, not after children, so it records no casework (the actor on a child's
-chronology is always someone accountable for the case or the LA's case system).
+looks after the service, not after children, so it records no casework, on a journey or a
+context case (the actor on a chronology is always someone accountable for the case or the
+LA's case system). Keeping the LA's pool of ROTH chairs is configuration, not casework: a
+manager's or an admin's (the case system's own token may not choose who may chair).
 """
 
 from __future__ import annotations
@@ -33,9 +40,11 @@ bearer = HTTPBearer(
 )
 
 START = "start_journey"
+REFER = "refer_context"
 # Who may send what, where the HTTP service is stricter than the rules (see above).
 ADMIN_MAY_SEND = frozenset({"change_policy"})
 READ_ONLY = frozenset({"auditor"})
+MAY_KEEP_CHAIRS = frozenset({"manager", "admin"})
 
 
 def principal(
@@ -63,6 +72,13 @@ def check_may_send(who: Principal, command_type: str) -> None:
             "An admin can read journeys and change their timescale policy, but casework is recorded by "
             "practitioners, managers or the LA's case system.",
         )
+
+
+def check_may_keep_chairs(who: Principal) -> None:
+    """Refuse (409 not_allowed_for_role) a change to the LA's pool of chairs by anyone but
+    a manager or an admin."""
+    if who.role not in MAY_KEEP_CHAIRS:
+        raise ApiError(409, "not_allowed_for_role", "Only a manager or an admin can change the LA's pool of ROTH chairs.")
 
 
 def actor(who: Principal) -> dict:

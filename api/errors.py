@@ -19,8 +19,11 @@ from fastapi.responses import JSONResponse
 from api.logging import note
 from workflows.client import CommandRefused
 
-# Refusal codes that are not about the journey's rules but about the caller.
+# Refusal codes that are not about the rules but about what the caller asked for: 404s.
 NOT_FOUND = "journey_not_found"
+CONTEXT_NOT_FOUND = "context_not_found"
+CHAIR_NOT_FOUND = "chair_not_found"
+NOT_FOUND_CODES = frozenset({NOT_FOUND, CONTEXT_NOT_FOUND, CHAIR_NOT_FOUND})
 
 log = structlog.get_logger("pathways.http")
 
@@ -36,6 +39,15 @@ class ApiError(Exception):
 def not_found() -> ApiError:
     # Another LA's journey answers exactly as a journey that does not exist.
     return ApiError(404, NOT_FOUND, "There is no such journey.")
+
+
+def context_not_found() -> ApiError:
+    # Another LA's context answers exactly as one that was never referred nor named.
+    return ApiError(404, CONTEXT_NOT_FOUND, "There is no such context.")
+
+
+def chair_not_found() -> ApiError:
+    return ApiError(404, CHAIR_NOT_FOUND, "There is no such chair in the LA's pool.")
 
 
 def invalid_query(name: str, kind: str, message: str, value) -> RequestValidationError:
@@ -66,7 +78,7 @@ def install(app: FastAPI) -> None:
         note(request, error_code=err.code)
         if err.journey_id:  # the caller's own LA's journey (journey_already_open names it)
             note(request, journey_id=err.journey_id)
-        status = 404 if err.code == NOT_FOUND else 409
+        status = 404 if err.code in NOT_FOUND_CODES else 409
         # journey_already_open names the open journey, so the caller can carry on with it.
         return JSONResponse(body(err.code, err.message, journey_id=err.journey_id), status_code=status)
 

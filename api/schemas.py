@@ -14,10 +14,13 @@ from datetime import date
 from typing import Annotated, Any, Literal, Union
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 from pydantic_core import PydanticCustomError
 
-from domain.model import ETHNICITIES
+from domain import contexts as ctx
+from domain import plans
+from domain.model import CONSENT_DECISIONS, CONSENT_SCOPES, ETHNICITIES, MEETINGS, PARTICIPANTS
+from domain.weighting import CONTEXT_KINDS, HOME_FAMILY, MAX_WEIGHT, WEIGHTED_AT
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -41,6 +44,23 @@ DeadlineKind = Literal["initial_conference", "first_core_group", "core_group", "
                        "eighteenth_birthday"]
 Stage = Literal["referral", "section_47", "plan", "closed"]
 LaCode = Annotated[str, Field(pattern=r"^\d{3}$", examples=["873"])]
+# Staff ids (a social worker, a team manager, a chair): the LA's ids for its people, never
+# their names; they are recorded on a child's chronology and appear in URLs.
+STAFF_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
+StaffId = Annotated[str, Field(pattern=STAFF_ID_PATTERN, examples=["sw-0042"])]
+# Context ids are the LA's short names for places and groups (domain/weighting.py CONTEXT_ID).
+CONTEXT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+ContextId = Annotated[str, Field(pattern=CONTEXT_ID_PATTERN, examples=["riverside-park"])]
+ContextKind = Literal[CONTEXT_KINDS]  # type: ignore[valid-type]
+# A context case is about a place or group outside the home: never the family.
+OutsideKind = Literal[tuple(k for k in CONTEXT_KINDS if k != HOME_FAMILY)]  # type: ignore[valid-type]
+Meeting = Literal[MEETINGS]  # type: ignore[valid-type]
+Participant = Literal[PARTICIPANTS]  # type: ignore[valid-type]
+Need = Literal[plans.NEEDS]  # type: ignore[valid-type]
+# Whom an action is aimed at: the young person, the family, or a context of the latest weighting.
+Target = Union[Literal["young_person", "family"], ContextId]
+Text = Annotated[str, Field(max_length=2000)]
+ShortText = Annotated[str, Field(max_length=200)]
 
 
 class Strict(BaseModel):
@@ -130,13 +150,101 @@ class ChangePolicy(_Command):
     policy: Literal["national", "roth-cadence"]
 
 
+# --- ROTH practice: allocation and chairs, context weighting, the plan, voices, adulthood ---
+# Blank texts and empty lists are the rules' refusals (409, with a sentence to act on), as
+# extend_deadline's reason is; the contract checks only the shapes.
+
+class AllocateCase(_Command):
+    type: Literal["allocate_case"]
+    social_worker: StaffId = Field(description="the allocated social worker's staff id")
+    team_manager: StaffId = Field(description="their team manager's staff id")
+
+
+class AssignChair(_Command):
+    type: Literal["assign_chair"]
+    chair_id: StaffId = Field(description="a chair in the LA's pool (`GET /v1/chairs`), independent of the case")
+
+
+class WeightedContextIn(Strict):
+    context_id: ContextId = Field(description="the LA's id for the context, shared by every journey that names it")
+    kind: ContextKind
+    name: ShortText = Field(description="a place or group, never a person: 'Riverside park'")
+    harm: StrictBool = Field(description="a place of harm for the young person")
+    safety: StrictBool = Field(description="a place of safety")
+    weight: Annotated[StrictInt, Field(ge=1, le=MAX_WEIGHT)] = Field(
+        description=f"how influential it is for the young person's safety, 1 to {MAX_WEIGHT}")
+    affects: list[ContextId] = Field(default_factory=list, description="the other contexts of this weighting it affects")
+
+
+class RecordContextWeighting(_Command):
+    type: Literal["record_context_weighting"]
+    occurred_on: IsoDate
+    at: Literal[WEIGHTED_AT] = Field(  # type: ignore[valid-type]
+        description="assessment, or the meeting (held on occurred_on) that weighed the contexts")
+    contexts: list[WeightedContextIn] = Field(description="one or more contexts, each once")
+
+
+class PlanActionIn(Strict):
+    description: Text
+    owner: ShortText | None = Field(None, description="the organisation that will do it (the quality check flags none)")
+    due_on: IsoDate | None = Field(None, description="by when (the quality check flags none)")
+    targets: list[Target] = Field(description="`young_person`, `family` and/or context ids of the latest weighting")
+
+
+class GoalIn(Strict):
+    goal_id: Annotated[str, Field(min_length=1, max_length=64)]
+    heading: Literal[plans.HEADINGS] = Field(  # type: ignore[valid-type]
+        description="needs, guardianship (in extra-familial contexts) or environment")
+    description: Text
+    need: Need | None = Field(None, description="under the needs heading: the plan's need it meets")
+    outcome: Text | None = Field(None, description="how progress will be known (the quality check flags none)")
+    actions: list[PlanActionIn] = Field(default_factory=list)
+
+
+class UpdatePlan(_Command):
+    type: Literal["update_plan"]
+    occurred_on: IsoDate = Field(description="the date of the meeting that made the plan")
+    made_at: Meeting
+    needs: list[Need] = Field(default_factory=list)
+    goals: list[GoalIn] = Field(default_factory=list)
+
+
+class RecordParticipation(_Command):
+    type: Literal["record_participation"]
+    occurred_on: IsoDate = Field(description="the meeting's date")
+    meeting: Meeting
+    participant: Participant
+    invited: StrictBool
+    attended: StrictBool
+    views: Text | None = Field(None, description="what they said, in their words or the chair's summary")
+
+
+class RecordConsent(_Command):
+    type: Literal["record_consent"]
+    occurred_on: IsoDate
+    given_by: Participant
+    decision: Literal[CONSENT_DECISIONS]  # type: ignore[valid-type]
+    scope: list[Literal[CONSENT_SCOPES]] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="with `given`: whom the consent to share covers")
+
+
+class RecordTransitionPlan(_Command):
+    type: Literal["record_transition_plan"]
+    occurred_on: IsoDate = Field(description="on or after the young person's 17th birthday")
+    note: Text | None = None
+
+
 Command = Annotated[
     Union[RecordStrategyDiscussion, RecordInitialConference, RecordCoreGroup, RecordVisit,
-          RecordReviewConference, ExtendDeadline, CloseJourney, ChangePolicy],
+          RecordReviewConference, ExtendDeadline, CloseJourney, ChangePolicy,
+          AllocateCase, AssignChair, RecordContextWeighting, UpdatePlan, RecordParticipation,
+          RecordConsent, RecordTransitionPlan],
     Field(discriminator="type"),
 ]
 COMMAND_TYPES = ("record_strategy_discussion", "record_initial_conference", "record_core_group", "record_visit",
-                 "record_review_conference", "extend_deadline", "close_journey", "change_policy")
+                 "record_review_conference", "extend_deadline", "close_journey", "change_policy",
+                 "allocate_case", "assign_chair", "record_context_weighting", "update_plan", "record_participation",
+                 "record_consent", "record_transition_plan")
 
 COMMAND_EXAMPLES = {
     "strategy discussion": {"summary": "record_strategy_discussion opening a ROTH s.47 enquiry", "value": {
@@ -168,6 +276,120 @@ COMMAND_EXAMPLES = {
         "reason": "transferred_out", "note": "Moved to another LA; records sent"}},
     "timescale policy": {"summary": "change_policy to the LA's ROTH cadence", "value": {
         "command_id": "6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b", "type": "change_policy", "policy": "roth-cadence"}},
+    "allocation": {"summary": "allocate_case to a social worker and their team manager", "value": {
+        "command_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d", "type": "allocate_case",
+        "social_worker": "sw-0042", "team_manager": "tm-0007"}},
+    "chair": {"summary": "assign_chair from the LA's pool (before a ROTH conference)", "value": {
+        "command_id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e", "type": "assign_chair", "chair_id": "chair-0003"}},
+    "context weighting": {"summary": "record_context_weighting at assessment: unsafe in the park, safe at home", "value": {
+        "command_id": "c2d3e4f5-a6b7-4c8d-8e9f-1a2b3c4d5e6f", "type": "record_context_weighting",
+        "occurred_on": "2026-03-26", "at": "assessment", "contexts": [
+            {"context_id": "riverside-park", "kind": "public_place", "name": "Riverside park", "harm": True,
+             "safety": False, "weight": 9, "affects": ["year-10-peers"]},
+            {"context_id": "year-10-peers", "kind": "peer_group", "name": "Older peer group met at the park",
+             "harm": True, "safety": False, "weight": 7, "affects": ["riverside-park"]},
+            {"context_id": "family-home", "kind": "home_family", "name": "Home and family", "harm": False,
+             "safety": True, "weight": 6, "affects": ["riverside-park"]},
+            {"context_id": "oakfield-academy", "kind": "school_college", "name": "Oakfield Academy (excluded)",
+             "harm": False, "safety": True, "weight": 3, "affects": []}]}},
+    "plan": {"summary": "update_plan made at the initial conference, under the three headings", "value": {
+        "command_id": "d3e4f5a6-b7c8-4d9e-8f0a-2b3c4d5e6f7a", "type": "update_plan",
+        "occurred_on": "2026-04-02", "made_at": "initial_conference", "needs": ["education_access", "physical_safety"],
+        "goals": [
+            {"goal_id": "back-to-school", "heading": "needs", "need": "education_access",
+             "description": "Back in full-time education",
+             "outcome": "Attending at least four days a week by the first review",
+             "actions": [{"description": "Agree a place at the pupil referral unit, with transport",
+                          "owner": "Education inclusion team", "due_on": "2026-04-30", "targets": ["young_person"]}]},
+            {"goal_id": "safe-in-public", "heading": "needs", "need": "physical_safety",
+             "description": "Safe on the way home and in public places", "outcome": "No missing episodes for six weeks",
+             "actions": [{"description": "Mother meets him at the park gate after school on weekdays",
+                          "owner": "Parent", "due_on": "2026-04-09", "targets": ["family", "riverside-park"]}]},
+            {"goal_id": "guardians-in-park", "heading": "guardianship", "need": None,
+             "description": "Capable guardians in the park after school",
+             "outcome": "Wardens report no incidents involving the group for six weeks",
+             "actions": [{"description": "Park wardens patrol 3pm to 7pm on weekdays", "owner": "Parks service",
+                          "due_on": "2026-04-16", "targets": ["riverside-park"]},
+                         {"description": "Detached youth work with the older group at the park",
+                          "owner": "Youth service", "due_on": "2026-04-23", "targets": ["year-10-peers"]}]},
+            {"goal_id": "light-river-path", "heading": "environment", "need": None,
+             "description": "A lit, overlooked river path", "outcome": "Lighting repaired and CCTV in place",
+             "actions": [{"description": "Repair the lighting on the river path and review CCTV coverage",
+                          "owner": "Community safety partnership", "due_on": "2026-05-29",
+                          "targets": ["riverside-park"]}]}]}},
+    "participation": {"summary": "record_participation: the young person's views at the conference", "value": {
+        "command_id": "e4f5a6b7-c8d9-4e0f-9a1b-3c4d5e6f7a8b", "type": "record_participation",
+        "occurred_on": "2026-04-02", "meeting": "initial_conference", "participant": "young_person",
+        "invited": True, "attended": True,
+        "views": "Feels safer when his mum meets him; wants to go back to school, but not to Oakfield"}},
+    "consent": {"summary": "record_consent to share with partners", "value": {
+        "command_id": "f5a6b7c8-d9e0-4f1a-8b2c-4d5e6f7a8b9c", "type": "record_consent", "occurred_on": "2026-03-26",
+        "given_by": "parent_carer", "decision": "given", "scope": ["education", "police", "community_safety"]}},
+    "transition plan": {"summary": "record_transition_plan (from the 17th birthday)", "value": {
+        "command_id": "a6b7c8d9-e0f1-4a2b-9c3d-5e6f7a8b9c0d", "type": "record_transition_plan",
+        "occurred_on": "2027-05-20", "note": "Adult transitions team and a leaving-care adviser agreed"}},
+}
+
+
+# --- context cases ---------------------------------------------------------------------
+
+class ReferContext(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "command_id": "0d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a", "context_id": "riverside-park", "kind": "public_place",
+        "name": "Riverside park", "referred_on": "2026-03-30"}]})
+    command_id: UUID
+    context_id: ContextId
+    kind: OutsideKind
+    name: ShortText
+    referred_on: IsoDate
+
+
+REFER_EXAMPLES = {"a park": {"summary": "Refer a park to a context conference", "value": {
+    "command_id": "0d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a", "context_id": "riverside-park", "kind": "public_place",
+    "name": "Riverside park", "referred_on": "2026-03-30"}}}
+
+
+class RecordContextConference(_Command):
+    type: Literal["record_context_conference"]
+    occurred_on: IsoDate
+    decision: Literal[ctx.CONFERENCE_DECISIONS]  # type: ignore[valid-type]
+    note: Text | None = None
+
+
+class RecordContextAction(_Command):
+    type: Literal["record_context_action"]
+    action_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="the LA's id for the action: recording it again (with done_on) updates it")
+    kind: Literal[ctx.ACTION_KINDS]  # type: ignore[valid-type]
+    description: Text
+    owner: ShortText = Field(description="the organisation that owns the action")
+    due_on: IsoDate
+    done_on: IsoDate | None = None
+
+
+class CloseContext(_Command):
+    type: Literal["close_context"]
+    occurred_on: IsoDate
+    reason: Literal[ctx.CLOSE_REASONS]  # type: ignore[valid-type]
+
+
+ContextCommand = Annotated[
+    Union[RecordContextConference, RecordContextAction, CloseContext], Field(discriminator="type")]
+CONTEXT_COMMAND_TYPES = ("record_context_conference", "record_context_action", "close_context")
+
+CONTEXT_COMMAND_EXAMPLES = {
+    "context conference": {"summary": "record_context_conference", "value": {
+        "command_id": "1e2f3a4b-5c6d-4e7f-9a8b-0c1d2e3f4a5b", "type": "record_context_conference",
+        "occurred_on": "2026-04-17", "decision": "continue",
+        "note": "Wardens, youth work and lighting agreed; three young people linked"}},
+    "context action": {"summary": "record_context_action (again with done_on when it is done)", "value": {
+        "command_id": "2f3a4b5c-6d7e-4f8a-8b9c-1d2e3f4a5b6c", "type": "record_context_action",
+        "action_id": "river-path-lighting", "kind": "environmental",
+        "description": "Repair the lighting on the river path", "owner": "Parks service", "due_on": "2026-05-29",
+        "done_on": None}},
+    "closure": {"summary": "close_context", "value": {
+        "command_id": "3a4b5c6d-7e8f-4a9b-9c0d-2e3f4a5b6c7d", "type": "close_context", "occurred_on": "2026-09-30",
+        "reason": "safety_improved"}},
 }
 
 
@@ -188,7 +410,18 @@ STATE_EXAMPLE = {
          "reminder_on": "2028-04-13", "status": "open", "met_on": None},
     ],
     "policy": "national/2023-12-15", "transfers": 0, "closed": False, "closed_on": None,
-    "closure_reason": None, "step_down": None, "version": 2,
+    "closure_reason": None, "step_down": None,
+    "allocation": {"social_worker": "sw-0042", "team_manager": "tm-0007"}, "chair": "chair-0003",
+    "context_weightings": [{"occurred_on": "2026-03-26", "at": "assessment", "most_influential": "outside", "contexts": [
+        {"context_id": "riverside-park", "kind": "public_place", "name": "Riverside park", "harm": True, "safety": False,
+         "weight": 9, "affects": ["year-10-peers"]},
+        {"context_id": "family-home", "kind": "home_family", "name": "Home and family", "harm": False, "safety": True,
+         "weight": 6, "affects": ["riverside-park"]}]}],
+    "transfer_prompt": None, "care_plan": None, "plan_findings": [], "participation": [],
+    "consents": [{"occurred_on": "2026-03-26", "given_by": "parent_carer", "decision": "given",
+                  "scope": ["community_safety", "education", "police"]}],
+    "transition_plan_on": None, "transition_plan_due": False,
+    "version": 6,
 }
 EVENT_EXAMPLE = {
     "event_id": "c8f1a0de-2f5b-5b71-8d3e-6a9c0b1e2d34", "position": 1042, "version": 2,
@@ -231,6 +464,76 @@ class Plan(BaseModel):
     started_on: date
 
 
+class Allocation(BaseModel):
+    social_worker: str
+    team_manager: str
+
+
+class WeightedContext(BaseModel):
+    context_id: str
+    kind: str
+    name: str
+    harm: bool
+    safety: bool
+    weight: int
+    affects: list[str]
+
+
+class ContextWeighting(BaseModel):
+    occurred_on: date
+    at: str
+    contexts: list[WeightedContext]
+    most_influential: Literal["family", "outside"] | None = Field(
+        description="where the most influential context is; null when the family and an outside context tie")
+
+
+class PlanAction(BaseModel):
+    description: str
+    owner: str | None
+    due_on: date | None
+    targets: list[str]
+
+
+class Goal(BaseModel):
+    goal_id: str
+    heading: str
+    description: str
+    need: str | None
+    actions: list[PlanAction]
+    outcome: str | None
+
+
+class CarePlan(BaseModel):
+    version: int = Field(description="1 for the first plan, then one more each time a meeting changes it")
+    made_on: date
+    made_at: str
+    needs: list[str]
+    goals: list[Goal]
+
+
+class PlanFinding(BaseModel):
+    code: str = Field(description="need_without_goal, goal_without_action, action_without_owner_or_date, "
+                                  "harm_context_without_action, only_behaviour_targeted, voices_not_recorded, "
+                                  "goal_without_outcome")
+    message: str
+
+
+class ParticipationRecord(BaseModel):
+    meeting: str
+    occurred_on: date
+    participant: str
+    invited: bool
+    attended: bool
+    views: str | None
+
+
+class ConsentRecord(BaseModel):
+    occurred_on: date
+    given_by: str
+    decision: str
+    scope: list[str]
+
+
 class JourneyState(BaseModel):
     model_config = _example(STATE_EXAMPLE)
     journey_id: str
@@ -247,6 +550,19 @@ class JourneyState(BaseModel):
     closed_on: date | None = None
     closure_reason: str | None
     step_down: str | None = None
+    # ROTH practice (defaults: journeys shown before these fields existed have none of them).
+    allocation: Allocation | None = Field(None, description="who holds the case (allocate_case)")
+    chair: str | None = Field(None, description="the case's chair from the LA's pool (assign_chair)")
+    context_weightings: list[ContextWeighting] = Field(default_factory=list, description="every weighting, oldest first")
+    transfer_prompt: Literal["roth", "cp"] | None = Field(
+        None, description="the pathway the next conference should consider transferring to, after the most "
+                          "influential context moved between the family and outside it; a prompt, never a transfer")
+    care_plan: CarePlan | None = Field(None, description="the plan under the three headings, as last made (update_plan)")
+    plan_findings: list[PlanFinding] = Field(default_factory=list, description="the plan quality check on care_plan")
+    participation: list[ParticipationRecord] = Field(default_factory=list)
+    consents: list[ConsentRecord] = Field(default_factory=list, description="every decision, oldest first")
+    transition_plan_on: date | None = None
+    transition_plan_due: bool = Field(False, description="17 or over, open, and no transition plan recorded yet")
     version: int
 
 
@@ -299,6 +615,130 @@ class Chronology(BaseModel):
     model_config = _example({"journey_id": JOURNEY_ID, "events": [EVENT_EXAMPLE]})
     journey_id: str
     events: list[Event]
+
+
+# --- context cases and chairs -------------------------------------------------------------
+
+CASE_ID = "5b2e9d14-7c3a-5f60-8e1d-4a9b0c2d3e4f"
+CASE_EXAMPLE = {
+    "case_id": CASE_ID, "local_authority": "873", "context_id": "riverside-park", "kind": "public_place",
+    "name": "Riverside park", "referred_on": "2026-03-30", "conferences_held": 1, "last_conference_on": "2026-04-17",
+    "next_conference": {"kind": "context_review", "due_on": "2026-07-17", "reminder_on": "2026-07-10", "status": "open"},
+    "actions": [{"action_id": "river-path-lighting", "kind": "environmental",
+                 "description": "Repair the lighting on the river path", "owner": "Parks service",
+                 "due_on": "2026-05-29", "done_on": None}],
+    "closed": False, "closed_on": None, "closure_reason": None, "version": 3,
+}
+CONTEXT_EVENT_EXAMPLE = {
+    **EVENT_EXAMPLE, "event_id": "9d3c1b2a-4e5f-5a6b-8c7d-0e1f2a3b4c5d", "position": 1057, "version": 2,
+    "type": "ContextConferenceHeld", "occurred_on": "2026-04-17", "command_id": "1e2f3a4b-5c6d-4e7f-9a8b-0c1d2e3f4a5b",
+    "actor": "sw-0042", "actor_role": "practitioner",
+    "data": {"decision": "continue", "note": "Wardens, youth work and lighting agreed; three young people linked",
+             "due_on": "2026-04-21", "on_time": True},
+}
+CONTEXT_ANSWER_EXAMPLE = {"case_id": CASE_ID, "events": [CONTEXT_EVENT_EXAMPLE], "state": CASE_EXAMPLE}
+LINKED_EXAMPLE = {
+    "journey_id": JOURNEY_ID, "child_id": "LCS0012345", "pathway": "roth", "stage": "plan", "closed": False,
+    "next_deadline_kind": "core_group", "next_due_on": "2026-05-14", "plan_findings": [],
+}
+CONTEXT_EXAMPLE = {"context_id": "riverside-park", "case": CASE_EXAMPLE, "linked_journeys": [LINKED_EXAMPLE]}
+CONTEXT_LIST_EXAMPLE = {"min_open_journeys": 2, "contexts": [
+    {"context_id": "riverside-park", "open_journeys": 3, "open_case": True, "case_id": CASE_ID},
+    {"context_id": "high-street-station", "open_journeys": 2, "open_case": False, "case_id": None}]}
+CHAIR_EXAMPLE = {"chair_id": "chair-0003", "name": "A. Chairperson", "active": True, "open_journeys": 4,
+                 "roth_open_journeys": 3}
+
+
+class ContextDeadline(BaseModel):
+    kind: Literal["context_conference", "context_review"]
+    due_on: date
+    reminder_on: date
+    status: Literal["open", "missed"]
+
+
+class ContextAction(BaseModel):
+    action_id: str
+    kind: str
+    description: str
+    owner: str
+    due_on: date
+    done_on: date | None
+
+
+class ContextCase(BaseModel):
+    model_config = _example(CASE_EXAMPLE)
+    case_id: str
+    local_authority: str
+    context_id: str
+    kind: str
+    name: str
+    referred_on: date
+    conferences_held: int
+    last_conference_on: date | None
+    next_conference: ContextDeadline | None = Field(description="the context conference the case owes next; null once closed")
+    actions: list[ContextAction]
+    closed: bool
+    closed_on: date | None
+    closure_reason: str | None
+    version: int
+
+
+class ContextAnswer(BaseModel):
+    model_config = _example(CONTEXT_ANSWER_EXAMPLE)
+    case_id: str
+    events: list[Event]
+    state: ContextCase
+
+
+class LinkedJourney(BaseModel):
+    journey_id: str
+    child_id: str
+    pathway: str | None
+    stage: str
+    closed: bool
+    next_deadline_kind: str | None
+    next_due_on: date | None
+    plan_findings: list[str] = Field(description="the codes of the plan quality check's findings on the journey's plan")
+
+
+class ContextAnswerRead(BaseModel):
+    model_config = _example(CONTEXT_EXAMPLE)
+    context_id: str
+    case: ContextCase | None = Field(description="the context's case (the latest, if it was referred again); null if never referred")
+    linked_journeys: list[LinkedJourney] = Field(description="the caller's LA's journeys whose latest weighting names it")
+
+
+class LinkedContext(BaseModel):
+    context_id: str
+    open_journeys: int = Field(description="open journeys whose latest context weighting names it")
+    open_case: bool = Field(description="whether the context has an open context case")
+    case_id: str | None = Field(description="the open case's id, if any")
+
+
+class LinkedContexts(BaseModel):
+    model_config = _example(CONTEXT_LIST_EXAMPLE)
+    min_open_journeys: int
+    contexts: list[LinkedContext]
+
+
+class Chair(BaseModel):
+    model_config = _example(CHAIR_EXAMPLE)
+    chair_id: str
+    name: str
+    active: bool
+    open_journeys: int = Field(description="open journeys the chair chairs")
+    roth_open_journeys: int = Field(description="of those, the ones on the ROTH pathway")
+
+
+class ChairPool(BaseModel):
+    model_config = _example({"local_authority": "873", "chairs": [CHAIR_EXAMPLE]})
+    local_authority: str
+    chairs: list[Chair]
+
+
+class ChairIn(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "A. Chairperson"}]})
+    name: Annotated[str, Field(min_length=1, max_length=200, description="the chair's name, as the LA's staff know them")]
 
 
 class ErrorDetail(BaseModel):

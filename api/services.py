@@ -1,4 +1,4 @@
-"""What the HTTP service is wired to: settings, the event store, journeys in Temporal, identity."""
+"""What the HTTP service is wired to: settings, the event store, journeys and context cases in Temporal, identity."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import Request
 from api.identity import Identity
 from settings import Settings
 from store.events import EventStore
-from workflows.client import JourneyClient
+from workflows.client import ContextClient, JourneyClient
 
 
 @dataclass
@@ -18,6 +18,7 @@ class Services:
     store: EventStore
     journeys: JourneyClient
     identity: Identity
+    contexts: ContextClient
 
 
 async def services(request: Request) -> Services:

@@ -157,3 +157,28 @@ def enqueue_bare_notification(store, la: str) -> str:
                      "kind": "initial_conference", "due_on": "2026-03-23", "reason": None, "occurred_on": "2026-03-24"},
         )], datetime.now(timezone.utc))
     return notification_id
+
+
+# --- through the HTTP API -------------------------------------------------------------------
+
+POOL_CHAIR = "chair-0003"  # an independent chair: neither the social worker nor the team manager below
+
+
+async def chair_over_http(http, tokens, journey_id: str, la: str = "873", role: str = "system",
+                         chair_id: str = POOL_CHAIR, social_worker: str = "sw-0042",
+                         team_manager: str = "tm-0007") -> dict:
+    """Through the HTTP API, what a ROTH conference now needs first on a journey started under
+    the chair rule: the chair in the LA's pool (put there by a manager; idempotent), the case
+    allocated (`allocate_case`) and the chair assigned (`assign_chair`), both sent as `role`.
+    For a journey with no allocation yet; returns the journey's state after."""
+    from temporal_fixtures import auth
+
+    pooled = await http.put(f"/v1/chairs/{chair_id}", json={"name": f"Chair {chair_id}"}, headers=auth(tokens, "manager", la))
+    assert pooled.status_code == 200, pooled.text
+    answer = None
+    for body in ({"type": "allocate_case", "social_worker": social_worker, "team_manager": team_manager},
+                 {"type": "assign_chair", "chair_id": chair_id}):
+        answer = await http.post(f"/v1/journeys/{journey_id}/commands", json={"command_id": cid(), **body},
+                                 headers=auth(tokens, role, la))
+        assert answer.status_code == 200, answer.text
+    return answer.json()["state"]

@@ -103,18 +103,10 @@ class JourneyClient:
         except RPCError as err:
             # A closed journey's workflow has completed, and servers word that differently;
             # asking what became of the workflow gives the caller a refusal it can act on.
-            raise await self._why_unreachable(handle, err) from None
-
-    async def _why_unreachable(self, handle, original: RPCError) -> Exception:
-        try:
-            description = await handle.describe()
-        except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND:
-                return CommandRefused("journey_not_found", "There is no such journey.")
-            return err
-        if description.status != WorkflowExecutionStatus.RUNNING:
-            return CommandRefused("journey_closed", "This journey has been closed; nothing more can be recorded on it.")
-        return original
+            raise await _why_unreachable(
+                handle, err, CommandRefused("journey_not_found", "There is no such journey."),
+                CommandRefused("journey_closed", "This journey has been closed; nothing more can be recorded on it."),
+            ) from None
 
     async def state(self, workflow_id: str) -> dict:
         return await self.client.get_workflow_handle(workflow_id).query(JourneyWorkflow.state)
@@ -164,10 +156,10 @@ class ContextClient:
         except WorkflowUpdateFailedError as err:
             raise _refused(err) from None
         except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND:
-                raise CommandRefused("context_not_found", "There is no such context case.") from None
-            # A closed case's workflow has completed.
-            raise CommandRefused("context_closed", "This context case has been closed; refer the context again to open a new one.") from None
+            raise await _why_unreachable(
+                handle, err, CommandRefused("context_not_found", "There is no such context case."),
+                CommandRefused("context_closed", "This context case has been closed; refer the context again to open a new one."),
+            ) from None
 
     async def state(self, local_authority: str, context_id: str) -> dict | None:
         """The context case's state, or None if the context was never referred."""
@@ -178,6 +170,18 @@ class ContextClient:
             if err.status == RPCStatusCode.NOT_FOUND:
                 return None
             raise
+
+
+async def _why_unreachable(handle, original: RPCError, missing: CommandRefused, closed: CommandRefused) -> Exception:
+    """An update the server would not deliver: the workflow is missing, or it has completed
+    (servers word that differently), so ask what became of it for a refusal a caller can act on."""
+    try:
+        description = await handle.describe()
+    except RPCError as err:
+        return missing if err.status == RPCStatusCode.NOT_FOUND else err
+    if description.status != WorkflowExecutionStatus.RUNNING:
+        return closed
+    return original
 
 
 def _refused(err: WorkflowUpdateFailedError) -> Exception:

@@ -25,6 +25,7 @@ from api.logging import note
 from api.services import Services, services
 from domain.codec import to_data
 from domain.timescales import policy_in_force
+from store.chairs import chair_in_pool
 from store.queries import journey_in_la, journeys_page
 from store.records import event_view
 from workflows.journey import journey_id_for
@@ -106,7 +107,26 @@ async def start_journey(
             ("date_before_previous_step", "The initial conference date 01 March 2026 is before the strategy discussion on 19 March 2026."),
             ("journey_closed", "This journey was closed on 20 May 2026; nothing more can be recorded on it."),
             ("not_allowed_for_role", "Only a manager can approve a deadline extension."),
-            ("deadline_passed", "The initial conference deadline passed on 10 April 2026; an extension must be approved before it is missed.")),
+            ("deadline_passed", "The initial conference deadline passed on 10 April 2026; an extension must be approved before it is missed."),
+            ("initial_conference_required", "A plan update can only be recorded once an initial conference has made a plan."),
+            ("invalid_value", "The social worker and the team manager must be different people."),
+            ("allocation_unchanged", "The case is already allocated to them."),
+            ("chair_not_in_pool", "chair-0099 is not in the LA's pool of ROTH chairs."),
+            ("case_not_allocated", "Record the case's allocated social worker and team manager first, so the chair's "
+                                   "independence can be checked."),
+            ("chair_not_independent", "Chair tm-0007 is the case's allocated social worker or their team manager; "
+                                      "a ROTH chair must be independent of the case."),
+            ("chair_unchanged", "chair-0003 already chairs this case."),
+            ("chair_required", "A ROTH initial conference needs an independent chair from the pool: assign one first."),
+            ("meeting_not_held", "No initial conference is recorded on 02 April 2026; record the meeting first."),
+            ("contexts_required", "A context weighting names at least one context."),
+            ("duplicate_context", "A context is weighted twice; weigh each context once."),
+            ("unknown_context", "Riverside park is said to affect 'bus-station', which is not another context in this weighting."),
+            ("unknown_target", "Action 'Park wardens patrol 3pm to 7pm' is aimed at 'bus-station': aim it at the young "
+                               "person, the family, or a context in the latest context weighting."),
+            ("duplicate_goal", "Two goals have the same id."),
+            ("scope_required", "Say whom the consent to share covers (education, health, police, ...)."),
+            ("not_yet_seventeen", "A transition plan is made once the young person is 17.")),
         422: MALFORMED,
     },
 )
@@ -121,12 +141,18 @@ async def send_command(
     changes nothing.
 
     `extend_deadline` is a manager's; `change_policy` a manager's, an admin's or the LA system's;
-    an auditor sends nothing. See the README's role table."""
+    an auditor sends nothing. See the README's role table.
+
+    On the ROTH pathway a conference needs an independent chair from the LA's pool first:
+    `allocate_case`, then `assign_chair` (whether the chair is in the pool is the service's
+    to say, from `/v1/chairs`, never the caller's)."""
     command_id = str(command.command_id)
     note(request, journey_id=journey_id, command_id=command_id, command_type=command.type)
     # Store reads run off the event loop (it is shared with the worker under `pathways up`),
-    # both in one trip to the thread pool.
-    found, replay = await run_in_threadpool(_look_up, svc, journey_id, who.local_authority, command_id)
+    # all in one trip to the thread pool.
+    chair_id = command.chair_id if command.type == "assign_chair" else None
+    found, replay, in_pool = await run_in_threadpool(_look_up_for_command, svc, journey_id, who.local_authority,
+                                                     command_id, chair_id)
     if found is None:
         raise not_found()
     check_may_send(who, command.type)
@@ -136,6 +162,8 @@ async def send_command(
     fields = to_data(command.model_dump(exclude={"command_id"}))
     if command.type == "change_policy":
         fields["policy"] = to_data(policy_in_force(command.policy, london_date(datetime.now(timezone.utc))))
+    if command.type == "assign_chair":
+        fields["in_pool"] = in_pool
     answer = await svc.journeys.send(summary.workflow_id, {**fields, "command_id": command_id, "actor": actor(who)})
     return _contract_answer(svc, answer, command_id)
 
@@ -204,6 +232,17 @@ def _look_up(svc: Services, journey_id: str, local_authority: str, command_id: s
     if this is a retry that the journey's workflow can no longer give (see below), or None."""
     found = journey_in_la(svc.store.engine, journey_id, local_authority)
     return found, _answer_from_log(svc, found, command_id)
+
+
+def _look_up_for_command(svc: Services, journey_id: str, local_authority: str, command_id: str,
+                         chair_id: str | None) -> tuple:
+    """`_look_up`, and with assign_chair whether the chair is in the caller's LA's pool
+    (None otherwise, or when there is nothing to send)."""
+    found, replay = _look_up(svc, journey_id, local_authority, command_id)
+    in_pool = None
+    if chair_id is not None and found is not None and replay is None:
+        in_pool = chair_in_pool(svc.store.engine, local_authority, chair_id)
+    return found, replay, in_pool
 
 
 def _answer_from_log(svc: Services, found, command_id: str) -> dict | None:

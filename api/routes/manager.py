@@ -1,4 +1,5 @@
-"""Reads for managers: caseload, overdue, due soon, a journey's timeline and timeliness KPIs.
+"""Reads for managers: caseload, overdue, due soon, a journey's timeline and timeliness KPIs
+(with the plan quality counts of the open journeys beside them).
 
 Every answer is confined to the caller's LA and open to every role of that LA. Lists come
 from the journey summary read model (store/manager_queries.py) and page by keyset cursor.
@@ -152,6 +153,12 @@ class Kpis(BaseModel):
     s47_to_initial_conference: BandMeasure
     first_core_groups: Measure
     reviews: Measure
+    plan_findings: dict[str, int] = Field(
+        description="open journeys now (not in the period) by plan quality finding on their current plan "
+                    '(codes such as "voices_not_recorded"; a code no journey has is left out), and under '
+                    '"journeys_with_plan_findings" how many have at least one',
+        examples=[{"voices_not_recorded": 3, "goal_without_action": 1, "journeys_with_plan_findings": 4}],
+    )
 
 
 # --- dependencies ------------------------------------------------------------------------------
@@ -248,10 +255,12 @@ def kpis(
 ) -> dict:
     """Timeliness of initial conferences (15 working days; and the DfE s.47 bands), first core
     groups (10 working days) and reviews held in the period, judged against the original due
-    dates; late steps within an approved extension are counted beside them."""
+    dates; late steps within an approved extension are counted beside them. Beside them, the
+    LA's open journeys as they are now, counted by plan quality finding."""
     if end < start:
         raise invalid_query("to", "invalid_period", "The period ends before it starts.", end.isoformat())
-    return manager_queries.kpis(svc.store.engine, who.local_authority, start, end, cal)
+    return {**manager_queries.kpis(svc.store.engine, who.local_authority, start, end, cal),
+            "plan_findings": manager_queries.plan_findings_counts(svc.store.engine, who.local_authority)}
 
 
 # --- helpers -----------------------------------------------------------------------------------

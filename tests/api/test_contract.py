@@ -21,6 +21,7 @@ import structlog
 
 from api.schemas import COMMAND_TYPES
 from settings import configure_logging
+from support import chair_over_http
 from temporal_fixtures import auth
 
 
@@ -271,6 +272,8 @@ async def test_every_command_type_through_a_roth_journey_to_a_cp_plan_and_its_en
     assert [e["type"] for e in answer["events"]] == ["StrategyDiscussionHeld"]
     assert (answer["state"]["pathway"], answer["state"]["stage"]) == ("roth", "section_47")
     assert deadline(answer["state"], "initial_conference")["status"] == "open"
+    # A ROTH conference needs an independent chair from the pool first.
+    await chair_over_http(api.http, api.tokens, jid)
 
     answer = await api.send(jid, "record_initial_conference", occurred_on=today - timedelta(days=12), decision="plan",
                             categories=["sexual", "physical"])
@@ -399,6 +402,7 @@ async def test_refusals_on_a_plan(api):
     today = api.today
     jid = (await api.start(referral=today - timedelta(days=10)))["journey_id"]
     await api.send(jid, "record_strategy_discussion", occurred_on=today - timedelta(days=9), outcome="s47_roth")
+    await chair_over_http(api.http, api.tokens, jid)
     await api.send(jid, "record_initial_conference", occurred_on=today - timedelta(days=5), decision="plan", categories=["sexual"])
     await api.refused(jid, "already_on_pathway", "record_review_conference", occurred_on=today, decision="transfer_to_roth")
     await api.refused(jid, "step_down_required", "record_review_conference", occurred_on=today, decision="end_plan")

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import pytest
 
 from domain.calendar import WorkingDayCalendar
+from support import chair_over_http
 from temporal_fixtures import auth
 
 CAL = WorkingDayCalendar()  # the test settings have no closure days
@@ -184,6 +185,7 @@ async def test_kpis_judge_timeliness_against_the_original_due_date(http, tokens,
     await send(http, tokens, quick, "record_initial_conference", occurred_on=t0, decision="plan", categories=["neglect"])
     extended = await start(http, tokens, t0)
     await send(http, tokens, extended, "record_strategy_discussion", occurred_on=t0, outcome="s47_roth")
+    await chair_over_http(http, tokens, extended)
     await send(http, tokens, extended, "extend_deadline", role="manager", deadline="initial_conference",
                new_due_on=CAL.add_working_days(t0, 20), reason="Chair unavailable")
     await clock.skip_to(day16)

@@ -20,6 +20,7 @@ import structlog
 
 from api.identity import ROLES
 from settings import configure_logging
+from support import chair_over_http
 from temporal_fixtures import auth
 
 ALL = set(ROLES)
@@ -29,6 +30,9 @@ MAY_SEND = {
     "record_strategy_discussion": CASEWORK, "record_initial_conference": CASEWORK, "record_core_group": CASEWORK,
     "record_visit": CASEWORK, "record_review_conference": CASEWORK, "close_journey": CASEWORK,
     "extend_deadline": {"manager"}, "change_policy": {"system", "manager", "admin"},
+    # ROTH practice: casework too (an admin records none).
+    "allocate_case": CASEWORK, "assign_chair": CASEWORK, "record_context_weighting": CASEWORK, "update_plan": CASEWORK,
+    "record_participation": CASEWORK, "record_consent": CASEWORK, "record_transition_plan": CASEWORK,
 }
 
 
@@ -39,9 +43,9 @@ def years_ago(today: date, years: int) -> date:
         return today.replace(year=today.year - years, day=28)
 
 
-def start_body(today: date, la: str = "873", child: str | None = None, ethnicity: str = "MWAS") -> dict:
+def start_body(today: date, la: str = "873", child: str | None = None, ethnicity: str = "MWAS", age: int = 14) -> dict:
     return {"command_id": str(uuid.uuid4()), "local_authority": la,
-            "young_person": {"id": child or f"R{uuid.uuid4().hex[:12]}", "date_of_birth": years_ago(today, 14).isoformat(),
+            "young_person": {"id": child or f"R{uuid.uuid4().hex[:12]}", "date_of_birth": years_ago(today, age).isoformat(),
                              "sex": "M", "ethnicity": ethnicity},
             "referral_date": (today - timedelta(days=4)).isoformat()}
 
@@ -63,15 +67,22 @@ async def send(http, tokens, journey_id: str, body: dict, role: str = "system", 
 
 async def journey_ready_for(http, tokens, today: date, type_: str) -> tuple[str, dict]:
     """A fresh journey in a state where `type_` is accepted, and that command."""
-    journey = await start(http, tokens, today)
+    journey = await start(http, tokens, today, age=17 if type_ == "record_transition_plan" else 14)
     jid, state = journey["journey_id"], journey["state"]
-    if type_ in ("record_initial_conference", "record_core_group", "record_visit", "record_review_conference", "extend_deadline"):
+    planned = ("record_core_group", "record_review_conference", "update_plan", "record_participation")
+    if type_ in ("record_initial_conference", "record_visit", "extend_deadline", "record_context_weighting", *planned):
         answer = await send(http, tokens, jid, command("record_strategy_discussion", occurred_on=today - timedelta(days=3), outcome="s47_roth"))
         state = answer.json()["state"]
-    if type_ in ("record_core_group", "record_review_conference"):
+    if type_ in ("record_initial_conference", *planned):
+        state = await chair_over_http(http, tokens, jid)  # ROTH conferences need a chair from the pool
+    if type_ in planned:
         answer = await send(http, tokens, jid, command("record_initial_conference", occurred_on=today - timedelta(days=2),
                                                        decision="plan", categories=["physical"]))
         state = answer.json()["state"]
+    if type_ == "assign_chair":
+        assert (await send(http, tokens, jid, command("allocate_case", social_worker="sw-0042", team_manager="tm-0007"))).status_code == 200
+        pooled = await http.put("/v1/chairs/chair-0003", json={"name": "A. Chairperson"}, headers=auth(tokens, "manager"))
+        assert pooled.status_code == 200
     bodies = {
         "record_strategy_discussion": lambda: command(type_, occurred_on=today, outcome="s47_cp"),
         "record_initial_conference": lambda: command(type_, occurred_on=today, decision="plan", categories=["sexual"]),
@@ -83,6 +94,17 @@ async def journey_ready_for(http, tokens, today: date, type_: str) -> tuple[str,
                                                                               if d["kind"] == "initial_conference")) + timedelta(days=5)),
         "close_journey": lambda: command(type_, occurred_on=today, reason="other"),
         "change_policy": lambda: command(type_, policy="roth-cadence"),
+        "allocate_case": lambda: command(type_, social_worker="sw-0042", team_manager="tm-0007"),
+        "assign_chair": lambda: command(type_, chair_id="chair-0003"),
+        "record_context_weighting": lambda: command(type_, occurred_on=today, at="assessment", contexts=[
+            {"context_id": "riverside-park", "kind": "public_place", "name": "Riverside park", "harm": True,
+             "safety": False, "weight": 8, "affects": []}]),
+        "update_plan": lambda: command(type_, occurred_on=today - timedelta(days=2), made_at="initial_conference",
+                                       needs=[], goals=[]),
+        "record_participation": lambda: command(type_, occurred_on=today - timedelta(days=2), meeting="initial_conference",
+                                                participant="young_person", invited=True, attended=False),
+        "record_consent": lambda: command(type_, occurred_on=today, given_by="young_person", decision="refused"),
+        "record_transition_plan": lambda: command(type_, occurred_on=today, note="Adult services agreed"),
     }
     return jid, bodies[type_]()
 
@@ -178,9 +200,11 @@ async def test_another_las_journey_is_a_missing_journey_for_every_role_and_endpo
     child = f"X{uuid.uuid4().hex[:12]}"
     journey = await start(http, tokens, today, child=child, ethnicity="AOTH")
     jid = journey["journey_id"]
-    for body in (command("record_strategy_discussion", occurred_on=today - timedelta(days=3), outcome="s47_roth"),
-                 command("record_initial_conference", occurred_on=today - timedelta(days=1), decision="plan", categories=["sexual"])):
-        assert (await send(http, tokens, jid, body)).status_code == 200
+    assert (await send(http, tokens, jid, command("record_strategy_discussion", occurred_on=today - timedelta(days=3),
+                                                  outcome="s47_roth"))).status_code == 200
+    await chair_over_http(http, tokens, jid)
+    body = command("record_initial_conference", occurred_on=today - timedelta(days=1), decision="plan", categories=["sexual"])
+    assert (await send(http, tokens, jid, body)).status_code == 200
     dob = journey["state"]["young_person"]["date_of_birth"]
     before = (await http.get(f"/v1/journeys/{jid}/events", headers=auth(tokens, "auditor"))).json()["events"]
     secrets = [jid, child, dob, date.fromisoformat(dob).strftime("%d %B %Y"), "AOTH"]
@@ -195,6 +219,11 @@ async def test_another_las_journey_is_a_missing_journey_for_every_role_and_endpo
         yield command("extend_deadline", deadline="first_core_group", new_due_on=today + timedelta(days=60), reason="x")
         yield command("close_journey", occurred_on=today, reason="other")
         yield command("change_policy", policy="roth-cadence")
+        yield command("allocate_case", social_worker="sw-0042", team_manager="tm-0007")
+        yield command("assign_chair", chair_id="chair-0003")
+        yield command("record_consent", occurred_on=today, given_by="parent_carer", decision="given", scope=["police"])
+        yield command("update_plan", occurred_on=today - timedelta(days=1), made_at="initial_conference",
+                      needs=["education_access"], goals=[])
 
     for role in ROLES:
         headers = auth(tokens, role, "874")
