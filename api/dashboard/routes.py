@@ -3,12 +3,18 @@
 Sign in with a bearer token (a manager's or an auditor's); the browser then holds only a
 session id (see session.py). Every page is confined to the token's LA exactly like the API:
 another LA's journey is the same "not found" page as one that does not exist. Nothing about
-a young person goes into a URL's query string or a log line: URLs carry journey ids and
-filter codes only, and the request log records who looked at which journey, by id.
+a young person goes into a URL's query string or a log line: URLs carry journey ids, context
+ids (the LA's names for places and groups, never people) and filter codes only, and the
+request log records who looked at which journey, by id.
+
+Context pages (/dashboard/contexts) join the two kinds of case: a context's own case, read
+from its workflow, and the LA's journeys whose latest context weighting names it, read from
+the journeys read model. Another LA's context is the same "not found" page as an unknown one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from datetime import date, datetime, timedelta, timezone
@@ -18,14 +24,19 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from api.dashboard import session as sessions_
 from api.dashboard import words
-from api.dashboard.reads import young_people
+from api.dashboard.reads import context_names, journey_views, young_people
 from api.identity import Principal
 from api.logging import note
 from api.services import Services, services
-from domain.calendar import WorkingDayCalendar
+from domain.calendar import WorkingDayCalendar, birthday
+from domain.weighting import CONTEXT_ID, HOME_FAMILY
+from store import contexts as store_contexts
 from store import manager_queries as mq
 from store.queries import journey_in_la, journeys_page
 from workflows.local_time import london_date
@@ -127,6 +138,7 @@ def overview(request: Request, svc: Services = Depends(services), today: date = 
         "week_end": week_end,
         "kpis": mq.kpis(engine, la, period_start, today, _calendar(svc)),
         "period_start": period_start,
+        "plan_check": _plan_check(mq.plan_findings_counts(engine, la)),
     }
     return _render(request, "overview.html", context)
 
@@ -189,8 +201,70 @@ def journey_page(request: Request, journey_id: str, svc: Services = Depends(serv
         "past": [d for d in shown if d["met_on"]],
         "missed": [d for d in shown if d["status"] == "missed" and not d["met_on"]],
         "timeline": _timeline(entries, today),
+        **_practice(view, today),
     }
     return _render(request, "journey.html", context)
+
+
+@router.get("/contexts", response_class=HTMLResponse)
+async def context_list(request: Request, svc: Services = Depends(services), today: date = Depends(dashboard_today)) -> Response:
+    """Contexts outside the home that several of the LA's open journeys name in their latest
+    weighting: where a context conference may be warranted."""
+    who = _signed_in(request, svc)
+    if who is None:
+        return _to_sign_in()
+    engine, la = svc.store.engine, who.local_authority
+    linked = await run_in_threadpool(store_contexts.contexts_linked_to_open_journeys, engine, la, 2)
+    ids = [row["context_id"] for row in linked]
+    cases = await asyncio.gather(*(_context_case(svc, la, context_id) for context_id in ids))
+    # A context never referred has no case to name it: the journeys that weigh it do.
+    unnamed = [context_id for context_id, case in zip(ids, cases) if not (case or {}).get("name")]
+    names = await run_in_threadpool(context_names, engine, la, unnamed)
+    rows = []
+    for row, case in zip(linked, cases):
+        named = names.get(row["context_id"], {})
+        rows.append({
+            "context_id": row["context_id"], "open_journeys": row["open_journeys"],
+            "name": (case or {}).get("name") or named.get("name") or row["context_id"],
+            "kind": (case or {}).get("kind") or named.get("kind"),
+            "case": _context_case_view(case, today) if case else None,
+        })
+    return _render(request, "contexts.html", {"who": who, "today": today, "nav": "contexts", "contexts": rows})
+
+
+@router.get("/contexts/{context_id}", response_class=HTMLResponse)
+async def context_page(
+    request: Request, context_id: str, svc: Services = Depends(services), today: date = Depends(dashboard_today),
+) -> Response:
+    """A context case, if the context was referred, and the young people whose journeys name it.
+    Only the signed-in LA's: another LA's context, or one nobody names, is not found."""
+    who = _signed_in(request, svc)
+    if who is None:
+        return _to_sign_in()
+    if not CONTEXT_ID.match(context_id):
+        return _not_found(request, who, today, what="context")
+    engine, la = svc.store.engine, who.local_authority
+    case, linked = await asyncio.gather(
+        _context_case(svc, la, context_id),
+        run_in_threadpool(store_contexts.journeys_linked_to, engine, la, context_id, True),
+    )
+    if case is not None and (case.get("local_authority") not in (None, la) or (case.get("unreadable") and not linked)):
+        case = None
+    if case is None and not linked:
+        return _not_found(request, who, today, what="context")
+    views = await run_in_threadpool(journey_views, engine, la, [j["journey_id"] for j in linked])
+    young = [_linked_row(j, views.get(j["journey_id"]) or {}, context_id, today) for j in linked]
+    named = next((y["weighted"] for y in young if y["weighted"]), None) or {}
+    context = {
+        "who": who, "today": today, "nav": "contexts",
+        "context_id": context_id,
+        "name": (case or {}).get("name") or named.get("name") or context_id,
+        "kind": (case or {}).get("kind") or named.get("kind"),
+        "case": _context_case_view(case, today) if case else None,
+        "open_young": [y for y in young if not y["closed"]],
+        "closed_young": [y for y in young if y["closed"]],
+    }
+    return _render(request, "context.html", context)
 
 
 @router.get("/static/{name}")
@@ -229,8 +303,9 @@ def _sign_in_form(request: Request, error: str | None = None, message: str | Non
     return response
 
 
-def _not_found(request: Request, who: Principal, today: date) -> Response:
-    return _render(request, "not_found.html", {"who": who, "today": today, "nav": "journeys"}, 404)
+def _not_found(request: Request, who: Principal, today: date, what: str = "journey") -> Response:
+    nav = "contexts" if what == "context" else "journeys"
+    return _render(request, "not_found.html", {"who": who, "today": today, "nav": nav, "what": what}, 404)
 
 
 def _render(request: Request, name: str, context: dict, status: int = 200) -> Response:
@@ -347,6 +422,174 @@ def _timeline_entry(entry: dict, today: date) -> dict:
     elif kind == "DeadlineDue":
         shown["by"] = "still to come" if shown["status"] != "missed" else None
     return shown
+
+
+def _practice(view: dict, today: date) -> dict:
+    """ROTH practice on the journey page: who holds and chairs the case, the context
+    weighting history, the transfer prompt, the plan under its three headings with its
+    quality check, participation and consent, and the transition plan."""
+    weightings = view.get("context_weightings") or []
+    names: dict[str, str] = {}
+    outside_ids: set[str] = set()
+    for weighting in weightings:  # the latest name and kind of each context win
+        for c in weighting.get("contexts", []):
+            names[c["context_id"]] = c["name"]
+            if c.get("kind") != HOME_FAMILY:
+                outside_ids.add(c["context_id"])
+            else:
+                outside_ids.discard(c["context_id"])
+    history = []
+    previous_side = None
+    for number, weighting in enumerate(weightings, start=1):
+        contexts = weighting.get("contexts") or []
+        top = max((c["weight"] for c in contexts), default=None)
+        side = weighting.get("most_influential")
+        rows = []
+        for c in sorted(contexts, key=lambda c: -c["weight"]):  # the most influential first
+            outside = c.get("kind") != HOME_FAMILY
+            rows.append({
+                **c, "outside": outside, "top": c["weight"] == top,
+                "url": f"/dashboard/contexts/{c['context_id']}" if outside and CONTEXT_ID.match(c["context_id"]) else None,
+                "affects_names": [names.get(other, other) for other in c.get("affects") or ()],
+            })
+        shifted = previous_side is not None and side is not None and side != previous_side
+        history.append({
+            "number": number, "occurred_on": weighting.get("occurred_on"), "at": weighting.get("at"),
+            "most_influential": side, "contexts": rows, "latest": number == len(weightings),
+            "shift": (previous_side, side) if shifted else None,
+        })
+        previous_side = side if side is not None else previous_side
+
+    care = view.get("care_plan")
+    plan = None
+    if care:
+        goals = care.get("goals") or []
+        met_needs = {g.get("need") for g in goals if g.get("heading") == "needs"}
+        plan = {
+            "version": care.get("version"), "made_on": care.get("made_on"), "made_at": care.get("made_at"),
+            "needs": [{"code": n, "met": n in met_needs} for n in care.get("needs") or []],
+            "headings": [
+                {"code": heading, "goals": [_goal(g, names, outside_ids) for g in goals if g.get("heading") == heading]}
+                for heading in words.PLAN_HEADING_ORDER
+            ],
+        }
+        plan["headings"] += [  # a heading this page does not know, should one ever appear
+            {"code": h, "goals": [_goal(g, names, outside_ids) for g in goals if g.get("heading") == h]}
+            for h in dict.fromkeys(g.get("heading") for g in goals) if h not in words.PLAN_HEADING_ORDER
+        ]
+    person = view.get("young_person") or {}
+    born = words.as_date(person.get("date_of_birth"))
+    participation = sorted(view.get("participation") or [],
+                           key=lambda p: (p.get("occurred_on") or "", p.get("meeting") or "", p.get("participant") or ""))
+    return {
+        "allocation": view.get("allocation"),
+        "chair": view.get("chair"),
+        "weightings": history,
+        "transfer_prompt": view.get("transfer_prompt"),
+        "care_plan": plan,
+        "plan_findings": view.get("plan_findings") or [],
+        "participation": participation,
+        "consents": view.get("consents") or [],
+        "transition_plan_on": view.get("transition_plan_on"),
+        "transition_plan_due": bool(view.get("transition_plan_due")) and not view.get("closed"),
+        "eighteenth_birthday": birthday(born, 18) if born else None,
+    }
+
+
+def _goal(goal: dict, names: dict[str, str], outside: set[str]) -> dict:
+    return {
+        "description": goal.get("description"), "need": goal.get("need"), "outcome": goal.get("outcome"),
+        "actions": [
+            {"description": a.get("description"), "owner": a.get("owner"), "due_on": a.get("due_on"),
+             "targets": [_target(t, names, outside) for t in a.get("targets") or ()]}
+            for a in goal.get("actions") or ()
+        ],
+    }
+
+
+def _target(target: str, names: dict[str, str], outside: set[str]) -> dict:
+    """Whom or what an action is aimed at, in words, with a link to the page of a context
+    outside the home (the family's own context is the journey's, never a context case)."""
+    if target == "young_person":
+        return {"label": "Young person", "url": None}
+    if target == "family":
+        return {"label": "Family", "url": None}
+    url = f"/dashboard/contexts/{target}" if target in outside and CONTEXT_ID.match(target) else None
+    return {"label": names.get(target, target), "url": url}
+
+
+async def _context_case(svc: Services, local_authority: str, context_id: str) -> dict | None:
+    """The context case's view from its workflow, or None if it was never referred (a
+    refused referral leaves a workflow without a case)."""
+    try:
+        state = await svc.contexts.state(local_authority, context_id)
+    except (RPCError, WorkflowQueryFailedError):
+        return {"unreadable": True}
+    return state if state and state.get("case_id") else None
+
+
+def _context_case_view(case: dict, today: date) -> dict:
+    """A context case in the dashboard's words: its next conference with a status, its actions."""
+    if case.get("unreadable"):
+        return {"unreadable": True}
+    following = case.get("next_conference")
+    next_conference = None
+    if following and not case.get("closed"):
+        due = words.as_date(following.get("due_on"))
+        missed = due is not None and due < today
+        next_conference = {
+            "kind": following.get("kind"), "due_on": due,
+            "status": "missed" if missed else "open", "status_label": "Missed" if missed else "Open",
+            "detail": words.due_in(due, today),
+        }
+    actions = []
+    for action in case.get("actions") or []:
+        due, done = words.as_date(action.get("due_on")), words.as_date(action.get("done_on"))
+        if done:
+            status, label = "met", "Done"
+        elif due and due < today:
+            status, label = "missed", "Overdue"
+        else:
+            status, label = "open", "Open"
+        actions.append({**action, "due_on": due, "done_on": done, "status": status, "status_label": label,
+                        "detail": f"done {words.uk_date(done)}" if done else words.due_in(due, today)})
+    return {
+        "unreadable": False, "referred_on": case.get("referred_on"), "conferences_held": case.get("conferences_held") or 0,
+        "last_conference_on": case.get("last_conference_on"), "next_conference": next_conference,
+        "actions": actions, "closed": case.get("closed"), "closed_on": case.get("closed_on"),
+        "closure_reason": case.get("closure_reason"),
+    }
+
+
+def _linked_row(linked: dict, view: dict, context_id: str, today: date) -> dict:
+    """A young person whose journey names the context: who, where, what is due, and how the
+    context weighs for them in their latest weighting."""
+    person = view.get("young_person") or {}
+    weightings = view.get("context_weightings") or []
+    latest = weightings[-1] if weightings else {}
+    weighted = next((c for c in latest.get("contexts") or [] if c.get("context_id") == context_id), None)
+    due = words.as_date(linked.get("next_due_on"))
+    return {
+        "journey_id": linked["journey_id"],
+        "child_id": linked.get("child_id") or person.get("id") or "(not recorded)",
+        "age": words.age_on(person.get("date_of_birth"), today),
+        "pathway": linked.get("pathway"), "stage": linked.get("stage"), "closed": linked.get("closed"),
+        "next_kind": linked.get("next_deadline_kind"), "next_due_on": due,
+        "overdue": bool(due and due < today and not linked.get("closed")),
+        "when": words.due_in(due, today) if due else "",
+        "findings": len(linked.get("plan_findings") or []), "has_plan": bool(view.get("care_plan")),
+        "weighted": weighted,
+        "weighted_on": latest.get("occurred_on") if weighted else None,
+    }
+
+
+def _plan_check(counts: dict[str, int]) -> dict:
+    """plan_findings_counts as the overview shows it: how many open journeys' plans have
+    findings, and how many have each kind, the most common first."""
+    counts = dict(counts or {})
+    total = counts.pop("journeys_with_plan_findings", 0)
+    by_code = sorted(((code, n) for code, n in counts.items() if n), key=lambda item: (-item[1], item[0]))
+    return {"total": total, "by_code": by_code}
 
 
 def _caseload_table(rows: list[dict]) -> dict:

@@ -80,6 +80,98 @@ REVIEW_DECISIONS = {
     "end_plan": "plan ends",
 }
 
+# --- ROTH practice: context weighting, the plan under three headings, voices ----------------
+
+CONTEXT_KINDS = {
+    "home_family": "Home and family",
+    "peer_group": "Peer group",
+    "school_college": "School or college",
+    "public_place": "Public place",
+    "online": "Online",
+    "other": "Other context",
+}
+
+# When a weighting was made.
+WEIGHTED_AT = {
+    "assessment": "At assessment",
+    "initial_conference": "At the initial conference",
+    "review_conference": "At a review conference",
+    "core_group": "At a core group",
+}
+
+MEETINGS = {
+    "initial_conference": "Initial conference",
+    "review_conference": "Review conference",
+    "core_group": "Core group",
+}
+
+# Where the most influential context is: what a shift in prompts a transfer.
+INFLUENTIAL_SIDES = {
+    "family": "Home and family",
+    "outside": "A context outside the home",
+    None: "Neither side: the family and a context outside the home are weighted equally",
+}
+
+SIDES = {"family": "the family", "outside": "outside the home"}
+
+TRANSFER_PROMPTS = {
+    "roth": "Consider transfer to ROTH",
+    "cp": "Consider transfer to CP",
+}
+TRANSFER_REASONS = {
+    "roth": "At the latest context weighting the most influential context moved from the family to a context "
+            "outside the home. The conference decides; this is a prompt, not a transfer.",
+    "cp": "At the latest context weighting the most influential context moved from outside the home to the "
+          "family. The conference decides; this is a prompt, not a transfer.",
+}
+
+PLAN_HEADINGS = {
+    "needs": "The young person’s needs",
+    "guardianship": "Guardianship in contexts outside the home",
+    "environment": "Environmental factors in those contexts",
+}
+PLAN_HEADING_ORDER = ("needs", "guardianship", "environment")
+
+NEEDS = {
+    "education_access": "Access to education",
+    "assessment_and_support": "ASD, SEND or mental health assessment and support",
+    "physical_safety": "Physical safety in public places and education",
+    "substance_use": "Support with substance use",
+    "poverty": "Support with the impact of poverty",
+    "other": "Another need",
+}
+
+# Plan quality check findings, counted on the overview (the journey page shows each message).
+PLAN_FINDINGS = {
+    "need_without_goal": "A need has no goal",
+    "goal_without_action": "A goal has no action",
+    "action_without_owner_or_date": "An action has no owner or no due date",
+    "goal_without_outcome": "A goal has no outcome",
+    "harm_context_without_action": "A place of harm has no action aimed at it",
+    "only_behaviour_targeted": "Every action is aimed at the young person",
+    "voices_not_recorded": "The conference recorded no views from the young person or parents",
+}
+
+PARTICIPANTS = {"young_person": "Young person", "parent_carer": "Parent or carer"}
+
+CONSENT_DECISIONS = {"given": "Given", "refused": "Refused", "withdrawn": "Withdrawn"}
+CONSENT_SCOPES = {
+    "education": "education", "health": "health", "police": "police", "youth_justice": "youth justice",
+    "community_safety": "community safety", "voluntary_sector": "the voluntary sector",
+    "transport": "transport", "housing": "housing",
+}
+
+# Context cases.
+CONTEXT_CONFERENCES = {"context_conference": "First context conference", "context_review": "Context review conference"}
+CONTEXT_ACTION_KINDS = {
+    "guardianship": "Guardianship", "environmental": "Environmental change", "school": "School",
+    "transport": "Transport", "other": "Other",
+}
+CONTEXT_CLOSE_REASONS = {
+    "safety_improved": "Safety improved", "merged": "Merged with another context case",
+    "no_longer_a_concern": "No longer a concern", "other": "Other reason",
+}
+
 
 def uk_date(value: date | str | None, weekday: bool = False) -> str:
     """24 March 2026 (or Tuesday 24 March 2026); an empty string for no date."""
@@ -121,6 +213,84 @@ def closure_reason(code: str | None) -> str:
 
 def step_down(code: str | None) -> str:
     return STEP_DOWNS.get(code or "", (code or "").replace("_", " "))
+
+
+def _label(table: dict, code: str | None) -> str:
+    return table.get(code or "", (code or "").replace("_", " ").capitalize())
+
+
+def context_kind(code: str | None) -> str:
+    return _label(CONTEXT_KINDS, code)
+
+
+def weighted_at(code: str | None) -> str:
+    return _label(WEIGHTED_AT, code)
+
+
+def meeting(code: str | None) -> str:
+    return _label(MEETINGS, code)
+
+
+def plan_heading(code: str | None) -> str:
+    return _label(PLAN_HEADINGS, code)
+
+
+def need(code: str | None) -> str:
+    return _label(NEEDS, code)
+
+
+def plan_finding(code: str | None) -> str:
+    return _label(PLAN_FINDINGS, code)
+
+
+def participant(code: str | None) -> str:
+    return _label(PARTICIPANTS, code)
+
+
+def consent_decision(code: str | None) -> str:
+    return _label(CONSENT_DECISIONS, code)
+
+
+def consent_scope(codes) -> str:
+    """'education, health and police'."""
+    names = [CONSENT_SCOPES.get(c, c.replace("_", " ")) for c in codes or ()]
+    return and_list(names)
+
+
+def context_conference(code: str | None) -> str:
+    return _label(CONTEXT_CONFERENCES, code)
+
+
+def context_action_kind(code: str | None) -> str:
+    return _label(CONTEXT_ACTION_KINDS, code)
+
+
+def context_close_reason(code: str | None) -> str:
+    return _label(CONTEXT_CLOSE_REASONS, code)
+
+
+def influential_side(code: str | None) -> str:
+    return INFLUENTIAL_SIDES.get(code, INFLUENTIAL_SIDES[None])
+
+
+def transfer_reason(code: str | None) -> str:
+    return TRANSFER_REASONS.get(code or "", "")
+
+
+def side(code: str | None) -> str:
+    return SIDES.get(code or "", "neither side")
+
+
+def transfer_prompt(code: str | None) -> str:
+    return TRANSFER_PROMPTS.get(code or "", "")
+
+
+def and_list(names) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    names = [n for n in names if n]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def age_on(date_of_birth: date | str | None, today: date) -> int | None:
@@ -185,5 +355,11 @@ def install(env) -> None:
     env.filters.update({
         "uk_date": uk_date, "pathway": pathway, "stage": stage, "deadline": deadline,
         "category": category, "closure_reason": closure_reason, "step_down": step_down,
-        "percent": percent, "sentence": sentence,
+        "percent": percent, "sentence": sentence, "context_kind": context_kind, "weighted_at": weighted_at,
+        "meeting": meeting, "plan_heading": plan_heading, "need": need, "plan_finding": plan_finding,
+        "participant": participant, "consent_decision": consent_decision, "consent_scope": consent_scope,
+        "context_conference": context_conference, "context_action_kind": context_action_kind,
+        "context_close_reason": context_close_reason, "influential_side": influential_side,
+        "side": side, "transfer_reason": transfer_reason,
+        "transfer_prompt": transfer_prompt, "and_list": and_list, "due_in": due_in,
     })

@@ -10,73 +10,28 @@ Screenshots go to tests/artifacts/ (gitignored).
 
 from __future__ import annotations
 
-import asyncio
-import os
-import socket
-import tempfile
-import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 import structlog
-import uvicorn
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
-from api.app import create_app
-from api.dashboard import dashboard_today
 from api.dashboard.words import uk_date
+from browsing import ARTIFACTS, Api, cells, child_id, sign_in
 from domain.calendar import WorkingDayCalendar
-from temporal_fixtures import eventually, eventually_async
+from temporal_fixtures import eventually
 from workflows.local_time import london_date
 
 pytestmark = pytest.mark.slow
 
-# Debian's Chromium (`make test` installs it when missing); Playwright's own download is not used.
-CHROMIUM = os.environ.get("PATHWAYS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 # An LA of the browser tests' own, so that the overview shows exactly the journeys below
 # whatever else the session has run; 874 stays "someone else's LA".
 LA = "999"
 CAL = WorkingDayCalendar()
-LAPTOP = {"width": 1366, "height": 900}
 
 
-# --- the live app, journeys in it, and a browser -------------------------------------------
-
-@pytest.fixture(scope="module")
-async def live_app(temporal_env, settings, store, worker, token_file):
-    """The app on a free 127.0.0.1 port, in this event loop; its today is the test server's."""
-    app = create_app(settings, temporal=temporal_env.client, store=store, identity=token_file)
-
-    async def test_server_today():
-        return london_date(await temporal_env.get_current_time())
-
-    app.dependency_overrides[dashboard_today] = test_server_today
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-
-    async def up():
-        if task.done():
-            task.result()  # raises what stopped it
-        return server.started
-
-    await eventually_async(up, timeout=20)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
-
+# --- journeys in the live app (conftest.py serves it and drives the browser) ----------------
 
 class Story:
     """The journeys this module drives, and what the pages should say about them."""
@@ -90,24 +45,15 @@ async def story(live_app, token_file, store, temporal_env) -> Story:
     s.tokens = {role: token_file.create(role, LA, name=f"{role}-{LA}")
                 for role in ("system", "practitioner", "manager", "auditor")}
     async with httpx.AsyncClient(base_url=live_app, timeout=30) as api:
-        async def start(child: str, age: int, referral) -> str:
-            answer = await api.post("/v1/journeys", headers=_auth(s.tokens["system"]), json={
-                "command_id": str(uuid.uuid4()), "local_authority": LA,
-                "young_person": {"id": child, "date_of_birth": _years_before(today, age, days=40).isoformat(),
-                                 "sex": "M", "ethnicity": "MWBC"},
-                "referral_date": referral.isoformat()})
-            assert answer.status_code == 201, answer.text
-            return answer.json()["journey_id"]
+        driver = Api(api, s.tokens, LA)
 
-        async def send(journey_id: str, type_: str, role: str = "practitioner", **fields) -> dict:
-            body = {"command_id": str(uuid.uuid4()), "type": type_,
-                    **{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in fields.items()}}
-            answer = await api.post(f"/v1/journeys/{journey_id}/commands", headers=_auth(s.tokens[role]), json=body)
-            assert answer.status_code == 200, answer.text
-            return answer.json()
+        async def start(child: str, age: int, referral) -> str:
+            return await driver.start(child, age, referral, today)
+
+        send = driver.send
 
         # A: ROTH, strategy discussion 35 days ago, no initial conference: overdue at once.
-        s.overdue_child = f"DBA{uuid.uuid4().hex[:8].upper()}"
+        s.overdue_child = child_id("DBA")
         discussion = today - timedelta(days=35)
         s.overdue_due = CAL.add_working_days(discussion, 15)
         assert s.overdue_due < today
@@ -116,7 +62,7 @@ async def story(live_app, token_file, store, temporal_env) -> Story:
 
         # B: child protection, on a plan whose first core group falls due in the next 7 days
         # (10 working days after the conference, whatever bank holidays lie between).
-        s.cp_child = f"DBB{uuid.uuid4().hex[:8].upper()}"
+        s.cp_child = child_id("DBB")
         conference = next(today - timedelta(days=k) for k in range(1, 40)
                           if today < CAL.add_working_days(today - timedelta(days=k), 10) <= today + timedelta(days=6))
         s.cp = await start(s.cp_child, 13, conference - timedelta(days=8))
@@ -124,7 +70,7 @@ async def story(live_app, token_file, store, temporal_env) -> Story:
         await send(s.cp, "record_initial_conference", occurred_on=conference, decision="plan", categories=["neglect"])
 
         # C: child protection, then moved to ROTH at a review; a core group deadline extended.
-        s.moved_child = f"DBC{uuid.uuid4().hex[:8].upper()}"
+        s.moved_child = child_id("DBC")
         s.moved = await start(s.moved_child, 16, today - timedelta(days=82))
         await send(s.moved, "record_strategy_discussion", occurred_on=today - timedelta(days=80), outcome="s47_cp")
         await send(s.moved, "record_initial_conference", occurred_on=today - timedelta(days=65), decision="plan", categories=["physical"])
@@ -145,35 +91,6 @@ async def story(live_app, token_file, store, temporal_env) -> Story:
     await eventually(lambda: store.journey(s.overdue).overdue, timeout=60)
     await eventually(lambda: "DeadlineMissed" in [e.type for e in store.read_stream(s.overdue)], timeout=60)
     return s
-
-
-@pytest.fixture(scope="module")
-async def browser_context():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not at {CHROMIUM}: `make test` installs it (apt-get install -y chromium), "
-                    "or set PATHWAYS_CHROMIUM to a Chromium binary.")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="pathways-chromium-") as profile:
-        async with async_playwright() as playwright:
-            context = await playwright.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                viewport=LAPTOP, locale="en-GB", timezone_id="Europe/London",
-            )
-            context.set_default_timeout(15_000)
-            try:
-                yield context
-            finally:
-                await context.close()
-
-
-@pytest.fixture
-async def page(browser_context):
-    await browser_context.clear_cookies()
-    page = await browser_context.new_page()
-    try:
-        yield page
-    finally:
-        await page.close()
 
 
 # --- the tests ------------------------------------------------------------------------------
@@ -310,28 +227,3 @@ async def test_an_auditor_sees_the_same_journey_read_only(page, live_app, story)
     await expect(page.get_by_role("heading", level=1)).to_contain_text(story.overdue_child)
     # Read-only: no form on the page other than signing out.
     assert await page.locator("main form").count() == 0
-
-
-# --- helpers --------------------------------------------------------------------------------
-
-async def cells(row) -> list[str]:
-    return [text.strip() for text in await row.locator("td").all_text_contents()]
-
-
-async def sign_in(page, token: str):
-    await page.get_by_label("Access token").fill(token)
-    async with page.expect_navigation() as navigation:
-        await page.get_by_role("button", name="Sign in").click()
-    return await navigation.value
-
-
-def _auth(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _years_before(day, years: int, days: int = 0):
-    try:
-        shifted = day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        shifted = day.replace(year=day.year - years, day=28)
-    return shifted - timedelta(days=days)

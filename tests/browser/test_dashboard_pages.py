@@ -5,13 +5,21 @@ caches and frames). The browser journey is in test_dashboard_browser.py."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 import httpx
 import pytest
 
+from api.dashboard import routes
 from api.dashboard import session as sessions
 from api.dashboard import words
+from api.identity import Principal
+from domain import plans as p
+from domain.views import journey_view
+from support import (
+    CALENDAR, allocate, assign_chair, conference, context, participation, run, start, strategy, update_plan, weighting,
+)
 
 
 # --- words --------------------------------------------------------------------------------
@@ -45,6 +53,141 @@ def test_plain_words_for_codes_and_due_dates():
     assert words.due_in(date(2026, 3, 10), today) == "14 days overdue"
     assert words.percent(81.4) == "81%" and words.percent(None) == "–"
     assert words.sentence("held 2 March 2026") == "Held 2 March 2026"
+
+
+def test_plain_words_for_roth_practice():
+    assert words.context_kind("public_place") == "Public place"
+    assert words.weighted_at("initial_conference") == "At the initial conference"
+    assert words.transfer_prompt("cp") == "Consider transfer to CP"
+    assert words.transfer_prompt("roth") == "Consider transfer to ROTH"
+    assert words.influential_side("family") == "Home and family"
+    assert words.plan_heading("guardianship") == "Guardianship in contexts outside the home"
+    assert words.need("education_access") == "Access to education"
+    assert words.plan_finding("voices_not_recorded").startswith("The conference recorded no views")
+    assert words.consent_scope(["education", "health", "police"]) == "education, health and police"
+    # Every code the domain can produce has words of its own, not a code made readable.
+    from domain import contexts, model, weighting as w
+    assert set(w.CONTEXT_KINDS) <= set(words.CONTEXT_KINDS) and set(w.WEIGHTED_AT) <= set(words.WEIGHTED_AT)
+    assert set(p.HEADINGS) <= set(words.PLAN_HEADINGS) and set(p.NEEDS) <= set(words.NEEDS)
+    assert set(model.CONSENT_SCOPES) <= set(words.CONSENT_SCOPES) and set(model.PARTICIPANTS) <= set(words.PARTICIPANTS)
+    assert set(contexts.ACTION_KINDS) <= set(words.CONTEXT_ACTION_KINDS)
+    assert set(contexts.CLOSE_REASONS) <= set(words.CONTEXT_CLOSE_REASONS)
+    codes = {v for k, v in vars(p).items() if k.isupper() and isinstance(v, str) and v.endswith(("_goal", "_action", "_date",
+                                                                                                "_targeted", "_recorded", "_outcome"))}
+    assert codes and codes <= set(words.PLAN_FINDINGS)
+
+
+# --- the journey page's ROTH practice, rendered from a journey the decider made -------------
+
+TODAY = date(2026, 11, 20)
+HOME = context("home", kind="home_family", weight=4, harm=False, safety=True, name="Home and family")
+PARK = context("riverside-park", weight=9, name="Riverside park", affects=("home",))
+ICPC_ON = date(2026, 3, 20)
+
+
+def _plan(owner: str | None = "Parks service") -> p.Plan:
+    return p.Plan(("education_access",), (
+        p.Goal("school", p.NEEDS_HEADING, "Back in full-time education", "education_access",
+               (p.Action("Agree a school place with transport", "Education inclusion team", date(2026, 4, 30),
+                         (p.YOUNG_PERSON,)),), "Attending four days a week by the review"),
+        p.Goal("guardians", p.GUARDIANSHIP, "Capable guardians in the park after school", None,
+               (p.Action("Park wardens patrol 3pm to 7pm on weekdays", owner, date(2026, 4, 16), ("riverside-park",)),),
+               "No incidents involving the group for six weeks"),
+        p.Goal("home", p.GUARDIANSHIP, "His mother supported to keep him safe at home", None,
+               (p.Action("Family support worker visits weekly", "Family support service", date(2026, 4, 9),
+                         (p.FAMILY, "home")),), "Mother says she feels able to keep him safe"),
+    ))
+
+
+def _journey(plan: p.Plan | None, shift: bool, dob=date(2011, 1, 5)) -> dict:
+    commands = [replace(start(date(2026, 3, 2), dob), chairs_required=True), strategy(date(2026, 3, 3), "s47_roth"),
+                allocate("sw-0042", "tm-0007"), assign_chair("chair-0003"),
+                weighting(date(2026, 3, 10), (HOME, PARK)), conference(ICPC_ON),
+                participation(ICPC_ON, "young_person", views="Wants to go back to school and to stay away from the park"),
+                participation(ICPC_ON, "parent_carer", views="Worried about the older group")]
+    if shift:  # the family becomes the most influential context: consider transfer to CP
+        commands.append(weighting(ICPC_ON, (replace(HOME, weight=9, harm=True), replace(PARK, weight=6)),
+                                  at="initial_conference"))
+    if plan is not None:
+        commands.append(update_plan(ICPC_ON, plan))
+    state, _ = run(commands, TODAY)
+    return journey_view(state, CALENDAR, TODAY)
+
+
+def _render_journey(view: dict, today: date = TODAY) -> str:
+    """The journey page as the route renders it, without a server: its practice part is the
+    route's own (routes._practice)."""
+    person = view["young_person"]
+    return routes.templates.get_template("journey.html").render(
+        who=Principal("manager-873", "manager", "873"), today=today, nav="journeys", summary=None, view=view,
+        child_id=person["id"], age=words.age_on(person["date_of_birth"], today), plan=view["plan"],
+        upcoming=[], past=[], missed=[], timeline=[], **routes._practice(view, today))
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
+
+
+def test_the_journey_page_shows_the_weighting_history_the_transfer_prompt_and_the_plan_check():
+    view = _journey(_plan(owner=None), shift=True)
+    html = _render_journey(view)
+    text = _text(html)
+    # Who holds and chairs the case (staff ids).
+    assert "Social worker sw-0042" in text and "team manager tm-0007" in text and "chair-0003" in text
+    # The prompt, prominently before the summary.
+    assert "Consider transfer to CP at the next conference" in text
+    assert html.index('id="transfer-prompt"') < html.index('class="summary-list"')
+    # The history, oldest first, with the shift and a link from each outside context to its page.
+    assert text.index("At assessment, 10 March 2026") < text.index("At the initial conference, 20 March 2026")
+    assert "Most influential: A context outside the home" in text
+    assert "Most influential: Home and family Moved from outside the home to the family" in text
+    assert html.count('href="/dashboard/contexts/riverside-park"') >= 3  # two weightings and an action's target
+    assert 'href="/dashboard/contexts/home"' not in html  # the family is the journey's own, never a context case
+    assert "9 of 10" in text and "6 of 10" in text and 'class="bar-fill w9"' in html
+    # The plan under its three headings, its version and the meeting that made it.
+    assert "Version 1, made at the initial conference on 20 March 2026" in text
+    for heading in ("The young person’s needs", "Guardianship in contexts outside the home",
+                    "Environmental factors in those contexts"):
+        assert heading in text
+    assert "Park wardens patrol 3pm to 7pm on weekdays" in text and "No owner" in text and "16 April 2026" in text
+    # The check: the one finding, in the chair's words.
+    [finding] = view["plan_findings"]
+    assert finding["code"] == "action_without_owner_or_date"
+    assert "1 thing for the chair to put right" in text
+    assert "Action 'Park wardens patrol 3pm to 7pm on weekdays' has no owner" in text
+    # Participation and consent: who took part and whether their views were recorded, not the views.
+    assert "Young person" in text and "Parent or carer" in text and "Recorded" in text
+    assert "stay away from the park" not in text and "older group" not in text
+    assert "Transition plan due" not in text
+
+
+def test_a_clean_plan_reads_no_findings_and_no_prompt_without_a_shift():
+    text = _text(_render_journey(_journey(_plan(), shift=False)))
+    assert "No findings." in text and "for the chair to put right" not in text
+    assert "Consider transfer" not in text
+    assert text.count("Most influential:") == 1
+
+
+def test_a_journey_without_practice_records_says_so():
+    state, _ = run([start(date(2026, 3, 2)), strategy(date(2026, 3, 3), "s47_cp")], TODAY)
+    text = _text(_render_journey(journey_view(state, CALENDAR, TODAY)))
+    assert "Not allocated yet" in text and "No chair assigned" in text
+    assert "No context weighting recorded yet." in text
+    assert "No plan under the three headings has been recorded yet." in text
+    assert "No participation in meetings recorded yet." in text and "No consent to share recorded yet." in text
+
+
+def test_a_seventeen_year_old_without_a_transition_plan_is_prompted():
+    view = _journey(_plan(), shift=False, dob=date(2009, 6, 1))  # 17 on 1 June 2026
+    assert view["transition_plan_due"]
+    text = _text(_render_journey(view))
+    assert "Transition plan due" in text and "before their 18th birthday on 1 June 2027" in text
+
+
+def test_the_overview_counts_plan_findings_the_most_common_first():
+    check = routes._plan_check({"goal_without_outcome": 1, "voices_not_recorded": 3, "journeys_with_plan_findings": 3})
+    assert check == {"total": 3, "by_code": [("voices_not_recorded", 3), ("goal_without_outcome", 1)]}
+    assert routes._plan_check({"journeys_with_plan_findings": 0}) == {"total": 0, "by_code": []}
 
 
 # --- sessions -----------------------------------------------------------------------------
@@ -182,3 +325,19 @@ async def test_the_list_pages_through_every_journey_and_a_closed_one_reads_plain
     assert page.status_code == 200
     assert "Closed" in page.text and "No further action" in page.text
     assert "Not decided yet" in (await browser.get("/dashboard")).text  # the open ones, still at referral
+
+
+@pytest.mark.slow
+async def test_context_pages_are_the_las_own_and_an_unknown_context_is_not_found(browser, tokens):
+    assert (await browser.get("/dashboard/contexts")).headers["location"] == "/dashboard/sign-in"
+    form = await browser.get("/dashboard/sign-in")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    assert (await browser.post("/dashboard/sign-in", data={"token": tokens[("auditor", "873")], "csrf": csrf})).status_code == 303
+
+    listed = await browser.get("/dashboard/contexts")
+    assert listed.status_code == 200 and listed.headers["cache-control"] == "no-store"
+    assert '<a href="/dashboard/contexts" aria-current="page">Contexts</a>' in listed.text
+    for path in ("/dashboard/contexts/no-such-place-anywhere", "/dashboard/contexts/Not%20a%20slug",
+                 "/dashboard/contexts/-leading-hyphen"):
+        missing = await browser.get(path)
+        assert missing.status_code == 404 and "Context not found" in missing.text, path
