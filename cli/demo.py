@@ -1,7 +1,9 @@
 """`pathways demo`: a handful of fictional journeys, backdated, through the running service.
 
 A newcomer sees, in a minute: deadlines met, one missed (with the notification the LA's
-system would receive), a ROTH -> CP transfer, and a closure. Every young person here is
+system would receive), ROTH practice (an independent chair, context weighting, a plan under
+three headings with its quality check, the young person's and parents' views), a ROTH -> CP
+transfer prompted by a shift in the weighting, a park linked from two journeys, and a closure. Every young person here is
 invented; their ids start with DEMO so they are never mistaken for real ones.
 """
 
@@ -18,12 +20,43 @@ from temporalio.client import Client
 from cli.service import settings_for
 from domain.calendar import WorkingDayCalendar
 from settings import configure_logging
+from store.chairs import put_chair
 from store.engine import make_engine
 from store.events import EventStore
 from workflows.client import JourneyClient
 
 DEMO_ACTOR = {"id": "demo-practitioner", "role": "practitioner"}
 DEMO_SYSTEM = {"id": "demo-case-system", "role": "system"}
+DEMO_CHAIR = "demo-chair-1"
+PARK = "demo-riverside-park"
+
+
+def _weighting(on: date, at: str, home: int, park: int) -> dict:
+    return _cmd("record_context_weighting", occurred_on=on, at=at, contexts=[
+        {"context_id": "home", "kind": "home_family", "name": "Home", "harm": False, "safety": True,
+         "weight": home, "affects": []},
+        {"context_id": PARK, "kind": "public_place", "name": "Riverside park", "harm": True, "safety": False,
+         "weight": park, "affects": ["home"]},
+    ])
+
+
+def _chaired() -> list[dict]:
+    # The demo's chair is put in the pool by run_demo, so the service would answer in_pool too.
+    return [_cmd("allocate_case", social_worker="demo-practitioner", team_manager="demo-manager"),
+            _cmd("assign_chair", chair_id=DEMO_CHAIR, in_pool=True)]
+
+
+def _plan(on: date, due: date) -> dict:
+    return _cmd("update_plan", occurred_on=on, made_at="initial_conference", needs=["education_access"], goals=[
+        {"goal_id": "g1", "heading": "needs", "description": "Back in full-time education", "need": "education_access",
+         "outcome": "Attendance above 90% for a half term", "actions": [
+             {"description": "Reduced timetable with a mentor", "owner": "School", "due_on": due.isoformat(),
+              "targets": ["young_person"]}]},
+        {"goal_id": "g2", "heading": "guardianship", "description": "Safe adults in the park after school",
+         "outcome": None, "need": None, "actions": [
+             {"description": "Detached youth work on weekday evenings", "owner": "Youth service",
+              "due_on": due.isoformat(), "targets": [PARK]}]},
+    ])
 
 
 def _young_person(run: str, n: int, age: int, today: date, sex: str, ethnicity: str) -> dict:
@@ -51,7 +84,12 @@ def scripts(today: date, calendar: WorkingDayCalendar, run: str) -> list[tuple[s
         ("ROTH plan, every deadline met so far", _young_person(run, 1, 15, today, "M", "BCRB"),
          {"referral_date": met_sd - timedelta(days=2)},
          [_cmd("record_strategy_discussion", occurred_on=met_sd, outcome="s47_roth"),
+          *_chaired(),
+          _weighting(met_sd, "assessment", home=3, park=8),
           _cmd("record_initial_conference", occurred_on=met_icpc, decision="plan", categories=["physical"]),
+          _plan(met_icpc, today + timedelta(days=30)),
+          _cmd("record_participation", occurred_on=met_icpc, meeting="initial_conference", participant="young_person",
+               invited=True, attended=True, views="Wants to go back to school; the park feels unsafe after dark"),
           _cmd("record_core_group", occurred_on=last_working_day),
           _cmd("record_visit", occurred_on=last_working_day, seen_alone=True)]),
         ("CP enquiry whose initial conference is overdue", _young_person(run, 2, 13, today, "F", "WBRI"),
@@ -60,8 +98,12 @@ def scripts(today: date, calendar: WorkingDayCalendar, run: str) -> list[tuple[s
         ("ROTH plan transferred to CP at review", _young_person(run, 3, 16, today, "M", "MWBC"),
          {"referral_date": moved_sd},
          [_cmd("record_strategy_discussion", occurred_on=moved_sd, outcome="s47_roth"),
+          *_chaired(),
           _cmd("record_initial_conference", occurred_on=moved_icpc, decision="plan", categories=["physical", "emotional"]),
+          _weighting(moved_icpc, "initial_conference", home=4, park=9),
           _cmd("record_core_group", occurred_on=wd(moved_icpc, 9)),
+          # The family becomes the most influential context: the review is prompted to consider CP.
+          _weighting(wd(moved_icpc, 9), "core_group", home=8, park=5),
           _cmd("record_review_conference", occurred_on=calendar.add_months(moved_icpc, 3) - timedelta(days=3),
                decision="transfer_to_cp", categories=["emotional"]),
           _cmd("record_visit", occurred_on=today - timedelta(days=2), seen_alone=False)]),
@@ -80,6 +122,7 @@ async def run_demo(data_dir: Path) -> int:
     calendar = WorkingDayCalendar(settings.closure_days)
     today = date.today()
     run = uuid.uuid4().hex[:6].upper()
+    put_chair(store.engine, "873", DEMO_CHAIR, "Demo ROTH chair")
     started = []
     for title, person, start, commands in scripts(today, calendar, run):
         answer = await journeys.start({"command_id": str(uuid.uuid4()), "actor": DEMO_SYSTEM,

@@ -64,7 +64,8 @@ async def test_full_roth_journey_to_the_end_of_its_plan(journeys, store, clock):
     result = await journeys.client.get_workflow_handle(wf).result()
     assert result["closed"] is True and result["step_down"] == "child_in_need"
     logged = types(store, jid)
-    assert logged[:5] == ["JourneyStarted", "StrategyDiscussionHeld", "InitialConferenceHeld", "DeadlineMet", "PlanStarted"]
+    assert logged[:7] == ["JourneyStarted", "StrategyDiscussionHeld", "CaseAllocated", "ChairAssigned",
+                          "InitialConferenceHeld", "DeadlineMet", "PlanStarted"]
     assert logged[-4:] == ["ReviewConferenceHeld", "DeadlineMet", "PlanEnded", "JourneyClosed"]
     # Visits lapsed while time skipped on: the clock recorded each miss as it happened.
     assert "DeadlineMissed" in logged

@@ -14,6 +14,7 @@ from store.projections import rebuild_read_models
 from cli.main import main as cli_main
 from store.schema import deadlines, journeys
 from store.schema import journeys as journeys_table
+from temporal_fixtures import chair_the_case
 from support import command, start_request
 
 
@@ -36,7 +37,15 @@ async def test_rebuilt_read_models_equal_the_ones_the_workflow_kept(journeys, st
         ids.append(answer["journey_id"])
         await journeys.send(answer["workflow_id"], command("record_strategy_discussion", occurred_on=today - timedelta(days=29), outcome=outcome))
         if extra:
-            await journeys.send(answer["workflow_id"], command("record_initial_conference", occurred_on=today - timedelta(days=10), decision="plan", categories=["sexual"]))
+            await chair_the_case(journeys, answer["workflow_id"])
+            icpc = today - timedelta(days=10)
+            await journeys.send(answer["workflow_id"], command("record_initial_conference", occurred_on=icpc, decision="plan", categories=["sexual"]))
+            # The practice columns (chair, linked contexts, plan findings) are rebuilt too.
+            await journeys.send(answer["workflow_id"], command("record_context_weighting", occurred_on=icpc, at="initial_conference", contexts=[
+                {"context_id": "riverside-park", "kind": "public_place", "name": "Riverside park", "harm": True, "safety": False, "weight": 8, "affects": []}]))
+            await journeys.send(answer["workflow_id"], command("update_plan", occurred_on=icpc, made_at="initial_conference", needs=["education_access"], goals=[
+                {"goal_id": "g1", "heading": "needs", "description": "Back in school", "need": "education_access", "outcome": None,
+                 "actions": [{"description": "Mentor", "owner": "School", "due_on": today.isoformat(), "targets": ["young_person"]}]}]))
             await journeys.send(answer["workflow_id"], command("record_visit", occurred_on=today - timedelta(days=2), seen_alone=True))
     # Let each journey's clock settle (5 s of quiet after a command) and record what it
     # finds, so nothing moves underneath the comparison.
