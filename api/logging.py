@@ -14,7 +14,8 @@ from fastapi import FastAPI, Request
 log = structlog.get_logger("pathways.http")
 
 # What the routes may note for the log line: ids and codes, nothing about a young person.
-LOGGED = frozenset({"journey_id", "command_id", "command_type", "error_code", "invalid_fields"})
+# Context ids are the LA's names for places and groups (slugs), never a person's.
+LOGGED = frozenset({"journey_id", "context_id", "command_id", "command_type", "error_code", "invalid_fields"})
 
 
 def note(request: Request, **fields) -> None:

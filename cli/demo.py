@@ -23,7 +23,8 @@ from settings import configure_logging
 from store.chairs import put_chair
 from store.engine import make_engine
 from store.events import EventStore
-from workflows.client import JourneyClient
+from store.contexts import contexts_linked_to_open_journeys
+from workflows.client import CommandRefused, ContextClient, JourneyClient
 
 DEMO_ACTOR = {"id": "demo-practitioner", "role": "practitioner"}
 DEMO_SYSTEM = {"id": "demo-case-system", "role": "system"}
@@ -142,13 +143,34 @@ async def run_demo(data_dir: Path) -> int:
         for row in store.deadlines(journey_id):
             met = f" met on {row.met_on}" if row.met_on else ""
             print(f"  - {row.kind.replace('_', ' ')}: due {row.due_on} [{row.status}]{met}")
+        for code in summary.plan_findings:
+            print(f"  plan check: {code.replace('_', ' ')}")
         print(f"  {len(logged)} events: " + ", ".join(e.type for e in logged))
+    await _refer_the_park(ContextClient(client, settings), store, today)
     notes = [n for _, journey_id in started for n in store.notifications_for(journey_id)]
     print(f"\n{len(notes)} notifications for the LA's systems (sent to its webhook subscriptions, if it has any):")
     for note in notes:
         print(f"  {note.type}: {note.payload.get('kind') or note.payload.get('reason')} (journey {note.journey_id})")
     print("\nSee one in full with: pathways journey JOURNEY_ID")
     return 0
+
+
+async def _refer_the_park(contexts: ContextClient, store: EventStore, today: date) -> None:
+    """The park two demo journeys name becomes a context case with its own conference cadence."""
+    several = contexts_linked_to_open_journeys(store.engine, "873", 2)
+    print("\nContexts named by several open journeys (a context conference may be warranted):")
+    for row in several:
+        print(f"  {row['context_id']}: {row['open_journeys']} young people")
+    try:
+        answer = await contexts.refer({"command_id": str(uuid.uuid4()), "actor": DEMO_ACTOR, "local_authority": "873",
+                                       "context_id": PARK, "kind": "public_place", "name": "Riverside park",
+                                       "referred_on": today.isoformat()})
+    except CommandRefused as refused:
+        if refused.code != "context_already_open":  # a second demo run finds it referred
+            raise
+        return
+    due = answer["state"]["next_conference"]
+    print(f"  referred {PARK} as context case {answer['case_id']}; first context conference due {due['due_on']}")
 
 
 def _wait_for(check, seconds: float) -> None:

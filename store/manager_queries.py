@@ -376,7 +376,38 @@ def _describe(type_name: str, ev: Any, pathway: str | None) -> dict:
         if ev.note:
             parts.append(ev.note)
         return entry("closure", "Journey closed", "; ".join(parts))
+    practice = _describe_practice(type_name, ev)
+    if practice is not None:
+        return entry("step", *practice)
     return entry("step", _words(type_name))
+
+
+_WHO = {"young_person": "Young person", "parent_carer": "Parent or carer"}
+
+
+def _describe_practice(type_name: str, ev: Any) -> tuple[str, str | None] | None:
+    """Title and detail of a ROTH practice event (staff ids, never a young person's details)."""
+    if type_name == "CaseAllocated":
+        return "Case allocated", f"Social worker {ev.social_worker}, team manager {ev.team_manager}"
+    if type_name == "ChairAssigned":
+        return "Chair assigned", f"Chair {ev.chair_id}"
+    if type_name == "ContextWeightingRecorded":
+        top = max(c.weight for c in ev.contexts)
+        leading = _list([c.name for c in ev.contexts if c.weight == top])
+        detail = f"At {_words(ev.at).lower()}; most influential: {leading}"
+        if ev.transfer_prompt:
+            detail += f"; consider transfer to {_SHORT_PATHWAY.get(ev.transfer_prompt, ev.transfer_prompt)}"
+        return "Context weighting", detail
+    if type_name == "PlanUpdated":
+        return f"Plan version {ev.plan_version}", f"Made at the {_words(ev.made_at).lower()}; {len(ev.goals)} goal(s)"
+    if type_name == "ParticipationRecorded":
+        took_part = "attended" if ev.attended else ("invited, did not attend" if ev.invited else "not invited")
+        return f"{_WHO.get(ev.participant, ev.participant)} {took_part}", "Views recorded" if ev.views else "No views recorded"
+    if type_name == "ConsentRecorded":
+        return f"Consent to share {ev.decision}", f"{_WHO.get(ev.given_by, ev.given_by)}: {_list(ev.scope)}" if ev.scope else _WHO.get(ev.given_by)
+    if type_name == "TransitionPlanRecorded":
+        return "Transition plan made", None
+    return None
 
 
 def _describe_pending(row: dict) -> dict:

@@ -243,6 +243,7 @@ async def context_page(
         return _to_sign_in()
     if not CONTEXT_ID.match(context_id):
         return _not_found(request, who, today, what="context")
+    note(request, context_id=context_id)  # who looked at which context, by id
     engine, la = svc.store.engine, who.local_authority
     case, linked = await asyncio.gather(
         _context_case(svc, la, context_id),

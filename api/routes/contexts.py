@@ -78,7 +78,7 @@ async def refer_context(
     """Refer a place, peer group or school in the caller's LA to context conferences: one
     open case per context. Once a case has closed, a new referral opens a new case."""
     command_id = str(command.command_id)
-    note(request, command_id=command_id, command_type=REFER)
+    note(request, command_id=command_id, command_type=REFER, context_id=command.context_id)
     check_may_send(who, REFER)
     case_id = journey_id_for(context_workflow_id(who.local_authority, command.context_id), command_id)
     replay = await run_in_threadpool(_answer_from_log, svc, case_id, command_id, calendar, la_today(request))
@@ -124,6 +124,7 @@ async def send_context_command(
     la = who.local_authority
     if not CONTEXT_ID.match(context_id):
         raise context_not_found()
+    note(request, context_id=context_id)
     try:
         check_may_send(who, command.type)
     except ApiError:
@@ -145,7 +146,7 @@ async def send_context_command(
             responses={200: answered("the context's case and the journeys that name it", schemas.CONTEXT_EXAMPLE),
                        401: UNAUTHENTICATED, 404: NOT_FOUND, 422: MALFORMED})
 async def get_context(
-    context_id: str,
+    request: Request, context_id: str,
     include_closed: bool = Query(False, description="also list closed journeys that named it"),
     who: Principal = Depends(principal), svc: Services = Depends(services),
 ) -> dict:
@@ -155,6 +156,7 @@ async def get_context(
     la = who.local_authority
     if not CONTEXT_ID.match(context_id):
         raise context_not_found()
+    note(request, context_id=context_id)
     case, linked = await asyncio.gather(
         _case(svc, la, context_id),
         run_in_threadpool(journeys_linked_to, svc.store.engine, la, context_id, include_closed=include_closed))

@@ -155,9 +155,9 @@ def test_the_journey_page_shows_the_weighting_history_the_transfer_prompt_and_th
     assert finding["code"] == "action_without_owner_or_date"
     assert "1 thing for the chair to put right" in text
     assert "Action 'Park wardens patrol 3pm to 7pm on weekdays' has no owner" in text
-    # Participation and consent: who took part and whether their views were recorded, not the views.
-    assert "Young person" in text and "Parent or carer" in text and "Recorded" in text
-    assert "stay away from the park" not in text and "older group" not in text
+    # Participation and consent: who took part and what they said, for the chair to read.
+    assert "Young person" in text and "Parent or carer" in text
+    assert "stay away from the park" in text and "Worried about the older group" in text
     assert "Transition plan due" not in text
 
 

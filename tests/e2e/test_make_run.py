@@ -102,6 +102,16 @@ def test_make_run_on_a_clean_clone_then_demo(tmp_path):
         assert "OVERDUE" in text and "deadline_missed: initial_conference" in text  # a miss, notified
         assert "PathwayTransferred" in text and "pathway cp, stage plan" in text  # ROTH -> CP
         assert "closed (no_plan)" in text  # a closure
+        # ROTH practice: the plan check, a park named by two journeys and referred as a context case.
+        assert "plan check: voices not recorded" in text and "plan check: goal without outcome" in text
+        assert "demo-riverside-park: 2 young people" in text
+        case_id = text.split("referred demo-riverside-park as context case ")[1].split(";")[0]
+        shown = subprocess.run(pathways + ["journey", case_id, *data], capture_output=True, text=True, timeout=60)
+        assert shown.returncode == 0 and "Context case" in shown.stdout and "ContextReferred" in shown.stdout
+
+        roth_id = text.split("ROTH plan, every deadline met so far\n  journey ")[1].split()[0]
+        shown = subprocess.run(pathways + ["journey", roth_id, *data], capture_output=True, text=True, timeout=60)
+        assert "chair: demo-chair-1" in shown.stdout and "plan check:" in shown.stdout
 
         journey_id = text.split("CP enquiry whose initial conference is overdue\n  journey ")[1].split()[0]
         shown = subprocess.run(pathways + ["journey", journey_id, *data], capture_output=True, text=True, timeout=60)

@@ -210,6 +210,32 @@ def test_timeline_merges_events_deadlines_transfers_and_the_plan(store):
     assert PERSON.id not in text and PERSON.date_of_birth.isoformat() not in text
 
 
+def test_timeline_words_the_roth_practice_events(store):
+    from domain.weighting import WeightedContext
+
+    jid = journey_id()
+    park = WeightedContext("riverside-park", "public_place", "Riverside park", True, False, 9)
+    home = WeightedContext("home", "home_family", "Home", False, True, 4)
+    put(
+        store,
+        started(jid, on=d("2026-03-20")),
+        e.StrategyDiscussionHeld(d("2026-03-25"), "s47_roth", "roth"),
+        e.CaseAllocated(d("2026-03-25"), "sw-1", "tm-1"),
+        e.ChairAssigned(d("2026-03-26"), "chair-9"),
+        e.ContextWeightingRecorded(d("2026-03-27"), "assessment", (home, park), "cp"),
+        e.ParticipationRecorded(d("2026-03-27"), "initial_conference", "parent_carer", True, False, None),
+        e.ConsentRecorded(d("2026-03-27"), "young_person", "given", ("education", "police")),
+        jid=jid, pathway="roth", stage="section_47",
+    )
+    entries = {x["type"]: (x["title"], x["detail"]) for x in mq.timeline(store.engine, jid, LA)}
+    assert entries["CaseAllocated"] == ("Case allocated", "Social worker sw-1, team manager tm-1")
+    assert entries["ChairAssigned"] == ("Chair assigned", "Chair chair-9")
+    assert entries["ContextWeightingRecorded"] == (
+        "Context weighting", "At assessment; most influential: Riverside park; consider transfer to CP")
+    assert entries["ParticipationRecorded"] == ("Parent or carer invited, did not attend", "No views recorded")
+    assert entries["ConsentRecorded"] == ("Consent to share given", "Young person: education, police")
+
+
 def test_timeline_is_confined_to_the_callers_la(store):
     jid = put(store, local_authority=OTHER_LA)
     assert mq.timeline(store.engine, jid, OTHER_LA) is not None
