@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from temporalio.worker import Replayer
 
 from domain.calendar import WorkingDayCalendar, birthday
 from domain.codec import from_data
@@ -20,6 +21,8 @@ from store.schema import outbox
 from support import assert_consistent, command, start_request, stored_domain_events
 from temporal_fixtures import chair_the_case
 from workflows.client import CommandRefused, ContextClient
+from workflows.contexts import ContextWorkflow
+from workflows.journey import JourneyWorkflow
 
 CAL = WorkingDayCalendar()
 
@@ -63,6 +66,9 @@ async def test_a_roth_conference_waits_for_an_independent_chair(journeys, store,
     assert [e.type for e in store.read_stream(jid)][2:] == [
         "CaseAllocated", "ChairAssigned", "InitialConferenceHeld", "DeadlineMet", "PlanStarted"]
     await assert_consistent(journeys, store, wf)
+    # The chair rule's patch replays: the start recorded it, so the replay refuses as the run did.
+    history = await journeys.client.get_workflow_handle(wf).fetch_history()
+    await Replayer(workflows=[JourneyWorkflow]).replay_workflow(history)
 
 
 async def test_weighting_history_prompt_plan_and_voices(journeys, store, clock):
@@ -190,6 +196,9 @@ async def test_a_context_linked_from_three_journeys_and_its_conference_cadence(j
     with pytest.raises(CommandRefused) as refused:
         await contexts.send("873", place, {**closing, "command_id": str(uuid.uuid4())})
     assert refused.value.code == "context_closed"
+    # The run replays deterministically with the current code.
+    history = await contexts.client.get_workflow_handle(referred["workflow_id"]).fetch_history()
+    await Replayer(workflows=[ContextWorkflow]).replay_workflow(history)
 
 
 async def test_commands_to_an_unreferred_context_are_refused(contexts, clock):
