@@ -12,7 +12,6 @@ from pathlib import Path
 from cli.service import settings_for
 from domain import contexts as ctx
 from domain.calendar import WorkingDayCalendar
-from domain.codec import from_data
 from domain.decider import fold
 from domain.events import decode
 from domain.views import journey_view
@@ -74,7 +73,7 @@ def _show_practice(view: dict) -> None:
 
 
 def _show_context_case(logged, calendar: WorkingDayCalendar, today: date) -> None:
-    case = ctx.fold(from_data(ctx.CONTEXT_EVENT_TYPES[e.type], {**e.data, "occurred_on": e.occurred_on}) for e in logged)
+    case = ctx.fold(ctx.decode(e.type, e.occurred_on, e.data) for e in logged)
     view = ctx.context_view(case, calendar, today)
     print(f"Context case {view['case_id']} (LA {view['local_authority']}): {view['name']} [{view['context_id']}, {view['kind']}]")
     print(f"  referred {view['referred_on']}, {view['conferences_held']} context conference(s) held"

@@ -201,15 +201,17 @@ COMMAND_TYPES: dict[str, type] = {
 COMMAND_NAMES = {cls: name for name, cls in COMMAND_TYPES.items()}
 
 
-def parse_command(request: dict) -> Command:
-    """A command from its contract form ({"type": ..., "command_id": ..., fields...}).
+def parse_command(request: dict, types: dict[str, type] = COMMAND_TYPES, internal: tuple = (StartJourney, ObserveDay)):
+    """A command from its contract form ({"type": ..., "command_id": ..., fields...}), among
+    `types` but not the `internal` ones (a start has a door of its own; the clock is the
+    workflow's).
 
     The HTTP layer checks shapes first; this guards the workflow against anything that gets
     past it, with the same refusal shape as the rules' own.
     """
     name = request.get("type")
-    cls = COMMAND_TYPES.get(name)
-    if cls is None or cls in (StartJourney, ObserveDay):
+    cls = types.get(name)
+    if cls is None or cls in internal:
         raise DomainError("invalid_value", f"{name!r} is not a command type.")
     try:
         return from_data(cls, {k: v for k, v in request.items() if k != "type"})

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from domain.calendar import WorkingDayCalendar
-from domain.codec import to_data
+from domain.codec import from_data, to_data
 from domain.deadlines import working_days_before
 from domain.errors import DomainError
 from domain.model import Actor
@@ -158,6 +158,11 @@ CONTEXT_EVENT_TYPES: dict[str, type] = {
         ContextConferenceMissed, ContextClosed,
     )
 }
+
+
+def decode(type_name: str, occurred_on, data: dict):
+    """A context case's event from the log's columns (domain.events.encode writes them)."""
+    return from_data(CONTEXT_EVENT_TYPES[type_name], {**data, "occurred_on": occurred_on})
 
 
 # --- state ----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import contexts as ctx
     from domain.calendar import WorkingDayCalendar
     from domain.codec import from_data, to_data
+    from domain.commands import parse_command
     from domain.errors import DomainError
     from domain.events import SCHEMA_VERSION, encode
     from domain.model import Actor
@@ -174,11 +175,4 @@ class ContextWorkflow:
 
 
 def _parse(request: dict):
-    name = request.get("type")
-    cls = ctx.CONTEXT_COMMAND_TYPES.get(name)
-    if cls is None or cls is ctx.ReferContext:
-        raise DomainError("invalid_value", f"{name!r} is not a context command type.")
-    try:
-        return from_data(cls, {k: v for k, v in request.items() if k != "type"})
-    except (TypeError, ValueError, KeyError, AttributeError) as err:
-        raise DomainError("invalid_value", f"The {name} command is malformed: {err}.") from None
+    return parse_command(request, ctx.CONTEXT_COMMAND_TYPES, (ctx.ReferContext,))

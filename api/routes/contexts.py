@@ -34,7 +34,7 @@ from api.routes.manager import calendar as la_calendar, la_today
 from api.services import Services, services
 from domain import contexts as ctx
 from domain.calendar import WorkingDayCalendar
-from domain.codec import from_data, to_data
+from domain.codec import to_data
 from store.contexts import contexts_linked_to_open_journeys, journeys_linked_to
 from store.records import event_view
 from workflows.client import CommandRefused
@@ -243,8 +243,7 @@ def _answer_from_log(svc: Services, case_id: str, command_id: str, calendar: Wor
     events = svc.store.events_for_command(case_id, command_id)
     if not events:
         return None
-    case = ctx.fold(from_data(ctx.CONTEXT_EVENT_TYPES[e.type], {**e.data, "occurred_on": e.occurred_on})
-                    for e in svc.store.read_stream(case_id))
+    case = ctx.fold(ctx.decode(e.type, e.occurred_on, e.data) for e in svc.store.read_stream(case_id))
     if not case.closed:
         return None
     return {"case_id": case_id, "events": [event_view(e) for e in events],

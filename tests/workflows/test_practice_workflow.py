@@ -12,8 +12,8 @@ from sqlalchemy import select
 from temporalio.worker import Replayer
 
 from domain.calendar import WorkingDayCalendar, birthday
-from domain.codec import from_data
-from domain.contexts import CONTEXT_EVENT_TYPES, context_view
+from domain.contexts import context_view
+from domain.contexts import decode as decode_context_event
 from domain.contexts import fold as fold_context
 from domain.deadlines import working_days_before
 from store.contexts import contexts_linked_to_open_journeys, journeys_linked_to
@@ -144,7 +144,7 @@ def refer(context_id: str, on, name: str = "Riverside park") -> dict:
 
 
 def context_events(store, case_id: str) -> list:
-    return [from_data(CONTEXT_EVENT_TYPES[e.type], {**e.data, "occurred_on": e.occurred_on}) for e in store.read_stream(case_id)]
+    return [decode_context_event(e.type, e.occurred_on, e.data) for e in store.read_stream(case_id)]
 
 
 async def test_a_context_linked_from_three_journeys_and_its_conference_cadence(journeys, contexts, store, clock):
