@@ -163,6 +163,31 @@ class RecordTransitionPlan:
 
 
 @dataclass(frozen=True)
+class CorrectedFact:
+    """The stored event a correction names, as the service found it in the journey's log:
+    the rules are pure, so the fact is told to them (None when the journey has no such event)."""
+
+    type: str
+    occurred_on: date
+    outcome: str | None = None
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CorrectEvent:
+    """Put right a field a practitioner got wrong: a date, the categories, or the s.47
+    decision. The log keeps the original; the correction is a new event that names it."""
+
+    command_id: str
+    actor: Actor
+    event_id: str
+    field: str  # occurred_on, categories or outcome
+    value: str | tuple[str, ...]  # an ISO date, a list of categories, or an outcome
+    reason: str
+    original: CorrectedFact | None = None
+
+
+@dataclass(frozen=True)
 class ObserveDay:
     """The journey's own clock: sent by the workflow when a reminder or due date arrives."""
 
@@ -175,7 +200,7 @@ Command = (
     StartJourney | RecordStrategyDiscussion | RecordInitialConference | RecordCoreGroup
     | RecordVisit | RecordReviewConference | ExtendDeadline | CloseJourney | ChangePolicy
     | AllocateCase | AssignChair | RecordContextWeighting | UpdatePlan | RecordParticipation
-    | RecordConsent | RecordTransitionPlan | ObserveDay
+    | RecordConsent | RecordTransitionPlan | CorrectEvent | ObserveDay
 )
 
 # The contract's snake_case names (API.md) for the commands callers send.
@@ -196,6 +221,7 @@ COMMAND_TYPES: dict[str, type] = {
     "record_participation": RecordParticipation,
     "record_consent": RecordConsent,
     "record_transition_plan": RecordTransitionPlan,
+    "correct_event": CorrectEvent,
     "observe_day": ObserveDay,
 }
 COMMAND_NAMES = {cls: name for name, cls in COMMAND_TYPES.items()}

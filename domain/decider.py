@@ -23,6 +23,7 @@ from domain.model import (
     initial_state,
 )
 from domain import plans as p
+from domain.corrections import corrected, decide_correction
 from domain.weighting import (
     CONTEXT_KINDS, MAX_WEIGHT, WEIGHTED_AT, ContextWeighting, check_context_id, transfer_prompt,
 )
@@ -485,6 +486,7 @@ _DECIDERS = {
     c.RecordParticipation: _participation,
     c.RecordConsent: _consent,
     c.RecordTransitionPlan: _transition_plan,
+    c.CorrectEvent: lambda state, cmd, today, calendar: decide_correction(state, cmd, today),
     c.ObserveDay: _observe_day,
 }
 
@@ -630,4 +632,5 @@ _EVOLVERS = {
     e.ParticipationRecorded: _participated,
     e.ConsentRecorded: _consented,
     e.TransitionPlanRecorded: _transition_planned,
+    e.EventCorrected: corrected,
 }

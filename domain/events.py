@@ -189,6 +189,20 @@ class TransitionPlanRecorded:
 
 
 @dataclass(frozen=True)
+class EventCorrected:
+    """A field of an earlier event put right. The original stays in the log as it was
+    recorded; readers show the two side by side, and the state follows the correction."""
+
+    occurred_on: date  # the day the correction was made
+    corrects: str  # the event id of the corrected event
+    corrected_type: str
+    field: str
+    previous: str | tuple[str, ...]
+    value: str | tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
 class JourneyClosed:
     occurred_on: date
     reason: str
@@ -201,7 +215,7 @@ Event = (
     | VisitRecorded | ReviewConferenceHeld | PathwayTransferred | PlanEnded | DeadlineMet
     | DeadlineExtended | DeadlineApproaching | DeadlineMissed | TimescalePolicyChanged
     | EighteenthBirthdayReached | JourneyClosed | CaseAllocated | ChairAssigned | ContextWeightingRecorded
-    | PlanUpdated | ParticipationRecorded | ConsentRecorded | TransitionPlanRecorded
+    | PlanUpdated | ParticipationRecorded | ConsentRecorded | TransitionPlanRecorded | EventCorrected
 )
 
 EVENT_TYPES: dict[str, type] = {
@@ -211,7 +225,7 @@ EVENT_TYPES: dict[str, type] = {
         VisitRecorded, ReviewConferenceHeld, PathwayTransferred, PlanEnded, DeadlineMet,
         DeadlineExtended, DeadlineApproaching, DeadlineMissed, TimescalePolicyChanged,
         EighteenthBirthdayReached, JourneyClosed, CaseAllocated, ChairAssigned, ContextWeightingRecorded,
-        PlanUpdated, ParticipationRecorded, ConsentRecorded, TransitionPlanRecorded,
+        PlanUpdated, ParticipationRecorded, ConsentRecorded, TransitionPlanRecorded, EventCorrected,
     )
 }
 

@@ -283,6 +283,7 @@ def test_evolve_builds_a_well_formed_state_for_every_event_type():
         e.ParticipationRecorded(BENCH_TODAY, "review_conference", "young_person", True, True, "views"),
         e.ConsentRecorded(BENCH_TODAY, "parent_carer", "given", ("health",)),
         e.TransitionPlanRecorded(BENCH_TODAY, None),
+        e.EventCorrected(BENCH_TODAY, "ev-1", "ReviewConferenceHeld", "categories", ("emotional",), ("neglect",), "r"),
     ]
     state = on_plan()
     for event in hand_made:
