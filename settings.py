@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path("var")
+# The checkpoint signing key's file name in a data folder (PATHWAYS_CHECKPOINT_KEY_FILE overrides).
+CHECKPOINT_KEY_FILE = "checkpoint.key"
 # Settings field -> environment variable, for the webhook delivery knobs (all in seconds).
 WEBHOOK_VARIABLES = {
     "webhook_retry_initial_seconds": "PATHWAYS_WEBHOOK_RETRY_INITIAL_SECONDS",
@@ -64,6 +66,17 @@ class Settings:
     oidc_jwks_url: str | None = None
     oidc_role_claim: str = "pathways_role"
     oidc_la_claim: str = "pathways_la"
+    # Tamper evidence (audit/checkpoints.py): the Ed25519 private key (PEM) that signs the
+    # log's checkpoints, kept outside the database; None means `checkpoint.key` in the data
+    # folder (`checkpoint_key_path`). A Temporal Schedule writes a checkpoint this often.
+    checkpoint_key_file: Path | None = None
+    checkpoint_interval_seconds: float = 3600.0
+
+    @property
+    def checkpoint_key_path(self) -> Path:
+        if self.checkpoint_key_file is not None:
+            return self.checkpoint_key_file
+        return (self.data_dir or DEFAULT_DATA_DIR) / CHECKPOINT_KEY_FILE
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -92,6 +105,13 @@ class Settings:
             oidc_jwks_url=env.get("PATHWAYS_OIDC_JWKS_URL") or None,
             oidc_role_claim=env.get("PATHWAYS_OIDC_ROLE_CLAIM") or defaults.oidc_role_claim,
             oidc_la_claim=env.get("PATHWAYS_OIDC_LA_CLAIM") or defaults.oidc_la_claim,
+            checkpoint_key_file=(
+                Path(env["PATHWAYS_CHECKPOINT_KEY_FILE"]) if env.get("PATHWAYS_CHECKPOINT_KEY_FILE")
+                else defaults.checkpoint_key_file
+            ),
+            checkpoint_interval_seconds=float(
+                env.get("PATHWAYS_CHECKPOINT_INTERVAL_SECONDS") or defaults.checkpoint_interval_seconds
+            ),
         )
 
     @classmethod
@@ -128,6 +148,8 @@ class Settings:
             "PATHWAYS_OIDC_JWKS_URL": self.oidc_jwks_url or "",
             "PATHWAYS_OIDC_ROLE_CLAIM": self.oidc_role_claim,
             "PATHWAYS_OIDC_LA_CLAIM": self.oidc_la_claim,
+            "PATHWAYS_CHECKPOINT_KEY_FILE": "" if self.checkpoint_key_file is None else str(self.checkpoint_key_file),
+            "PATHWAYS_CHECKPOINT_INTERVAL_SECONDS": str(self.checkpoint_interval_seconds),
         }
 
 

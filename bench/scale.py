@@ -506,7 +506,7 @@ def run_once(config: Config, log=print) -> dict:
         port = _free_port()
         settings = Settings(
             temporal_address=f"127.0.0.1:{port}", task_queue="journeys", database_url=url,
-            id_key=os.urandom(32), search_attributes=True,
+            id_key=os.urandom(32), search_attributes=True, checkpoint_key_file=folder / "checkpoint.key",
             max_cached_workflows=config.max_cached_workflows,
             max_concurrent_workflow_tasks=config.max_concurrent_workflow_tasks,
             max_concurrent_activities=config.max_concurrent_activities,

@@ -28,7 +28,8 @@ from cli.tokens import describe_first_run, first_run_tokens
 from settings import Settings, configure_logging
 from store.engine import make_engine, migrate
 from store.events import EventStore
-from worker import build_worker
+from worker import build_worker, signing_key
+from workflows.checkpoints import ensure_checkpoint_schedule
 from workflows.notifications import start_notification_sweeper
 from workflows.journey import SEARCH_ATTRIBUTES
 
@@ -118,12 +119,14 @@ async def serve(data_dir: Path, temporal_port: int, http_port: int) -> None:
         client = await connect(settings.temporal_address, server)
         migrate(settings.database_url)
         store = EventStore(make_engine(settings.database_url))
-        worker = build_worker(client, settings, store)
+        # The checkpoint signing key lives beside the database, never in it (made on the first start).
+        worker = build_worker(client, settings, store, checkpoint_key=signing_key(settings))
         tokens = first_run_tokens(data_dir)
         app = create_app(settings, temporal=client, store=store)
         http = _HttpServer(uvicorn.Config(app, lifespan="on", access_log=False, log_config=None, log_level="warning"))
         async with worker:
             await start_notification_sweeper(client, settings)
+            await ensure_checkpoint_schedule(client, settings)
             http_task = asyncio.create_task(http.serve(sockets=[http_socket]))
             while not http.started:
                 if http_task.done():

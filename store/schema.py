@@ -267,3 +267,43 @@ roth_chairs = Table(
     Column("active", Boolean, nullable=False),
     Column("added_at", UTCDateTime, nullable=False),
 )
+
+
+# --- tamper evidence and access records (migration 0005): both append-only, like `events` ------
+
+# A signed checkpoint over the whole log (audit/checkpoints.py): the RFC 6962 Merkle root over
+# the hashes of events at positions 1..tree_size, signed with an Ed25519 key kept outside the
+# database. One row per size; never changed.
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root_hash", String(64), nullable=False),
+    Column("signed_at", UTCDateTime, nullable=False),
+    # Hex SHA-256 (first 16 bytes) of the raw public key the signature verifies with.
+    Column("key_id", String(64), nullable=False),
+    # Base64 Ed25519 signature over the canonical statement (audit/checkpoints.py).
+    Column("signature", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Who read or exported what, and how.
+access_log = Table(
+    "access_log",
+    metadata,
+    # SQLite only numbers a row by itself for an INTEGER PRIMARY KEY (a rowid alias).
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("accessed_at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("actor_role", String(32), nullable=False),
+    Column("local_authority", String(3), nullable=True),
+    Column("journey_id", String(64), nullable=True),
+    Column("what", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("detail", String(200), nullable=True),
+    Column("request_id", String(64), nullable=True),
+    Index("ix_access_log_journey_id_id", "journey_id", "id"),
+    Index("ix_access_log_actor_id", "actor", "id"),
+)

@@ -58,8 +58,12 @@ def store(database_url) -> EventStore:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url) -> Settings:
-    return Settings(database_url=database_url, task_queue=f"journeys-{uuid.uuid4().hex[:8]}", id_key=b"test-key")
+def settings(database_url, tmp_path_factory) -> Settings:
+    # The checkpoint key in a folder of the session's own, never in the project's ./var
+    # (the crash test's worker processes would make one there).
+    key = tmp_path_factory.mktemp("keys") / "checkpoint.key"
+    return Settings(database_url=database_url, task_queue=f"journeys-{uuid.uuid4().hex[:8]}", id_key=b"test-key",
+                    checkpoint_key_file=key)
 
 
 @pytest.fixture(scope="session")

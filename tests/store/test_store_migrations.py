@@ -15,8 +15,10 @@ from store.migrations import alembic_config
 from store.schema import metadata
 from store_factories import new_events, new_journey_id
 
-HEAD = "0004"
-TABLES = {"events", "journeys", "deadlines", "outbox", "roth_chairs"}
+HEAD = "0005"
+TABLES = {
+    "events", "journeys", "deadlines", "outbox", "roth_chairs", "checkpoints", "access_log",
+}
 
 
 def revision(engine: Engine) -> str | None:
@@ -96,6 +98,9 @@ def test_the_app_role_keeps_exactly_its_grants_through_a_downgrade_and_upgrade(
         "outbox": {"SELECT", "INSERT", "UPDATE", "DELETE"},
         # A chair leaves the pool by being marked inactive, never by deleting its row.
         "roth_chairs": {"SELECT", "INSERT", "UPDATE"},
+        # Records of what happened: read and appended, never rewritten.
+        "checkpoints": {"SELECT", "INSERT"},
+        "access_log": {"SELECT", "INSERT"},
     }
     assert privileges() == expected
 
