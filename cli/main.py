@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 
 from api.identity import ROLES
 from settings import DEFAULT_DATA_DIR
+
+# Modules whose register(subparsers) adds subcommands to `pathways audit`.
+AUDIT_COMMANDS = ("cli.audit", "cli.audit_replay")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -23,9 +27,12 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--temporal-port", type=int, default=7233, help="Temporal's gRPC port; its UI is on this + 1000")
     up.add_argument("--http-port", type=int, default=8000, help="the HTTP service's port")
     command("demo", "drive a few fictional, backdated journeys through the running service")
-    journey = command("journey", "print a journey's state, deadlines and chronology")
+    journey = command("journey", "print a journey's state, deadlines and chronology (or as it stood: --as-of options)")
     journey.add_argument("journey_id")
-    verify = command("verify", "re-check every hash chain in the event log")
+    from cli.show import add_as_of_options
+
+    add_as_of_options(journey)
+    verify = command("verify", "re-check every hash chain in the event log, then the log against its signed checkpoints")
     verify.add_argument("--page-size", type=int, default=5000,
                         help="events read per query (default 5,000; see the README's operator knobs)")
     verify.add_argument("--workers", type=int, default=os.cpu_count() or 1,
@@ -35,6 +42,11 @@ def parser() -> argparse.ArgumentParser:
                          help="rows written per INSERT on SQLite (default 1,000; PostgreSQL loads the tables with COPY)")
     rebuild.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                          help="processes folding ranges of journeys at once (default: one per CPU)")
+    # `pathways audit ...`: each module in AUDIT_COMMANDS adds its subcommands with register().
+    audit = sub.add_parser("audit", help="tamper evidence: signed checkpoints, journey bundles and their offline check")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    for module in AUDIT_COMMANDS:
+        importlib.import_module(module).register(audit_commands)
     token = sub.add_parser("token", help="bearer tokens for the embedded service's HTTP API")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help="print a new bearer token for one role in one LA")
@@ -57,8 +69,11 @@ def main(argv: list[str] | None = None) -> int:
         from cli import show
         return show.journey_main(args)
     if args.command == "verify":
-        from cli import show
-        return show.verify_main(args)
+        # The chains (cli/show.py), then the signed checkpoints (cli/audit.py).
+        from cli import audit
+        return audit.verify_main(args)
+    if args.command == "audit":
+        return args.run(args)
     if args.command == "rebuild":
         from cli import rebuild
         return rebuild.main(args)

@@ -1,0 +1,59 @@
+"""`pathways audit replay JOURNEY_ID`: a journey's Temporal history against the event log.
+
+Fetches the runs of the journey's (or context case's) workflow from the running Temporal
+service, replays them with this code (so a release that would break the journey shows here
+first) and checks that the events they produced are the log's, same ids, same order
+(audit/replay.py). Exit status 0 when both hold, 1 when a run does not replay or the log
+differs (the first difference is printed), 2 when the journey or the service cannot be found.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from cli.service import settings_for
+from settings import DEFAULT_DATA_DIR, configure_logging
+
+
+def register(subparsers) -> None:
+    """`replay` under the `audit` group's subparsers (cli/main.py AUDIT_COMMANDS)."""
+    add_replay_parser(subparsers)
+
+
+def add_replay_parser(subparsers) -> None:
+    replay = subparsers.add_parser(
+        "replay", help="replay a journey's Temporal history with this code and check its events are the log's")
+    replay.add_argument("journey_id", help="a journey id or context case id (or the workflow id)")
+    replay.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="the embedded service's data folder (default ./var)")
+    replay.set_defaults(run=replay_main)
+
+
+async def audit_replay(data_dir: Path, identifier: str) -> int:
+    from temporalio.client import Client
+
+    from audit.replay import JourneyNotFound, replay_journey
+    from store.engine import make_engine
+    from store.events import EventStore
+
+    settings = settings_for(data_dir)
+    store = EventStore(make_engine(settings.database_url))
+    try:
+        client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    except Exception as err:  # connection refused, unknown namespace, TLS: nothing to audit against
+        print(f"Cannot reach Temporal at {settings.temporal_address} ({type(err).__name__}); is the service running?")
+        return 2
+    try:
+        report = await replay_journey(client, store, identifier)
+    except JourneyNotFound as err:
+        print(err)
+        return 2
+    finally:
+        store.engine.dispose()
+    print(report.describe())
+    return 0 if report.ok else 1
+
+
+def replay_main(args) -> int:
+    configure_logging("warning")
+    return asyncio.run(audit_replay(Path(args.data_dir), args.journey_id))
