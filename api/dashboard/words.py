@@ -350,6 +350,42 @@ def percent(value) -> str:
     return f"{round(value)}%"
 
 
+# The access log's codes (store/access_log.py), as an auditor reads them.
+ACCESS_WHAT = {
+    "journey": "The journey’s state",
+    "events": "The journey’s chronology",
+    "command_answer": "The journey’s state, in answer to a command",
+    "timeline": "The journey’s timeline",
+    "journey_list": "Listed among journeys",
+    "overdue_list": "Listed as overdue",
+    "due_list": "Listed as due soon",
+    "context_linked": "Listed on a context",
+    "overview": "Listed on the dashboard’s overview",
+    "journey_page": "The dashboard’s journey page",
+    "journey_record": "The journey’s record, at the command line",
+    "access_log": "The access log",
+}
+ACCESS_CHANNELS = {"api": "HTTP API", "dashboard": "Dashboard", "cli": "Command line"}
+
+
+def access_what(code: str | None) -> str:
+    return ACCESS_WHAT.get(code or "", (code or "").replace("_", " ").capitalize())
+
+
+def access_channel(code: str | None) -> str:
+    return ACCESS_CHANNELS.get(code or "", code or "")
+
+
+def uk_time(value) -> str:
+    """'24 March 2026, 10:15:02' in London time (the access log keeps UTC)."""
+    if value is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    local = value.astimezone(ZoneInfo("Europe/London"))
+    return f"{uk_date(local.date())}, {local:%H:%M:%S}"
+
+
 def install(env) -> None:
     """Make these words available to the Jinja templates as filters."""
     env.filters.update({
@@ -362,4 +398,5 @@ def install(env) -> None:
         "context_close_reason": context_close_reason, "influential_side": influential_side,
         "side": side, "transfer_reason": transfer_reason,
         "transfer_prompt": transfer_prompt, "and_list": and_list, "due_in": due_in,
+        "access_what": access_what, "access_channel": access_channel, "uk_time": uk_time,
     })

@@ -13,6 +13,10 @@ another place), so another LA's context answers 404 exactly as one that was neve
 nor named. Who may write follows the journeys' rule (api/auth.py): casework roles do, an
 auditor or an admin does not (409 `not_allowed_for_role`, given only after the context is
 found).
+
+A context's answer lists journeys (`linked_journeys`): each one listed is recorded in the
+access log (api/access.py) as `context_linked`, with the context id as the detail. A
+context's own case is about a place or a group, not a young person, and is not recorded.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from datetime import date
 from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from api import schemas
+from api import access, schemas
 from api.auth import REFER, actor, check_may_send, principal
 from api.errors import ApiError, NOT_FOUND_CODES, context_not_found
 from api.identity import Principal
@@ -158,8 +162,7 @@ async def get_context(
         raise context_not_found()
     note(request, context_id=context_id)
     case, linked = await asyncio.gather(
-        _case(svc, la, context_id),
-        run_in_threadpool(journeys_linked_to, svc.store.engine, la, context_id, include_closed=include_closed))
+        _case(svc, la, context_id), run_in_threadpool(_linked_journeys, request, svc, la, context_id, include_closed))
     if case is None and not linked:
         if include_closed or not await run_in_threadpool(journeys_linked_to, svc.store.engine, la, context_id,
                                                          include_closed=True):
@@ -191,6 +194,15 @@ async def linked_contexts(
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+def _linked_journeys(request: Request, svc: Services, la: str, context_id: str, include_closed: bool) -> list[dict]:
+    """The journeys naming the context, each recorded as read in the same trip to the thread
+    pool (journeys found are always answered; should the case's read then fail, the rows stay:
+    a recorded read that was not answered, never the reverse)."""
+    linked = journeys_linked_to(svc.store.engine, la, context_id, include_closed=include_closed)
+    access.record(request, access.CONTEXT_LINKED, [j["journey_id"] for j in linked], detail=context_id)
+    return linked
+
 
 async def _case(svc: Services, local_authority: str, context_id: str) -> dict | None:
     """The context's latest case as its workflow shows it, or None if it was never referred

@@ -3,6 +3,8 @@
 
 Every answer is confined to the caller's LA and open to every role of that LA. Lists come
 from the journey summary read model (store/manager_queries.py) and page by keyset cursor.
+The timeline and each journey of the overdue and due lists are recorded in the access log
+(api/access.py); the caseload and the KPIs are counts, about no one journey, and are not.
 
 "Today" is the LA's date in London. `app.state.clock`, when set, is a callable returning an
 aware datetime that replaces the wall clock (the tests set it to Temporal's skipped time).
@@ -19,7 +21,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api import schemas
+from api import access, schemas
 from api.auth import principal
 from api.errors import invalid_query, not_found
 from api.identity import Principal
@@ -197,6 +199,7 @@ def caseload(who: Principal = Depends(principal), svc: Services = Depends(servic
 
 @router.get("/overdue", response_model=OverduePage, responses={401: UNAUTHENTICATED, 422: MALFORMED})
 def overdue(
+    request: Request,
     limit: int = Query(100, ge=1, le=500),
     cursor: str | None = Query(None, description="the `next_cursor` of the previous page"),
     who: Principal = Depends(principal), svc: Services = Depends(services),
@@ -205,6 +208,7 @@ def overdue(
     """Open journeys with a missed deadline, most overdue first; pass `next_cursor` back for more."""
     rows = manager_queries.overdue(svc.store.engine, who.local_authority, limit=limit + 1, after=_decode_cursor(cursor))
     page, more = rows[:limit], len(rows) > limit
+    access.record(request, access.OVERDUE_LIST, [r.journey_id for r in page])
     return {
         "today": today,
         "journeys": [{
@@ -217,6 +221,7 @@ def overdue(
 
 @router.get("/due", response_model=DuePage, responses={401: UNAUTHENTICATED, 422: MALFORMED})
 def due(
+    request: Request,
     within_working_days: int = Query(5, ge=0, le=260),
     limit: int = Query(100, ge=1, le=500),
     cursor: str | None = Query(None, description="the `next_cursor` of the previous page"),
@@ -228,6 +233,7 @@ def due(
     rows = manager_queries.due_between(svc.store.engine, who.local_authority, today, until,
                                        limit=limit + 1, after=_decode_cursor(cursor))
     page, more = rows[:limit], len(rows) > limit
+    access.record(request, access.DUE_LIST, [r.journey_id for r in page])
     return {
         "today": today, "until": until, "within_working_days": within_working_days,
         "journeys": [{**_listed(r), "working_days_left": cal.working_days_between(today, r.next_due_on)} for r in page],
@@ -243,6 +249,7 @@ def timeline(request: Request, journey_id: str, who: Principal = Depends(princip
     entries = manager_queries.timeline(svc.store.engine, journey_id, who.local_authority)
     if entries is None:
         raise not_found()
+    access.record(request, access.TIMELINE, [journey_id])
     return {"journey_id": journey_id, "entries": entries}
 
 

@@ -1,0 +1,122 @@
+"""The access log for auditors: who read which journey, per journey and per user.
+
+`GET /v1/audit/access?journey_id=...` lists the recorded reads of one of the caller's LA's
+journeys; `GET /v1/audit/access?actor=...` what one user (a token's or an OIDC subject, or an
+operating system user at the command line) read in the caller's LA. Exactly one of the two.
+Both page oldest first by keyset cursor (pass `next_cursor` back as `cursor`, with the same
+query), and only the caller's LA's rows are ever listed: another LA's journey answers 404
+exactly as a missing one, and another LA's user has read nothing here.
+
+Only an `auditor` reads the log (the data protection officer is an auditor-role user): it
+tells who looked at which child, and watching staff is the auditors' task, not the
+managers'; any other role is refused with 409 `not_allowed_for_role`. Reading the log is
+itself recorded (what `access_log`: with the journey id when listed per journey, with the
+actor as the detail when listed per user), first, once the request is known to be answered:
+a listing shows the log as it stood just before its own row, and its cursor keeps to that,
+so paging on ends even though each page read is recorded too (a new listing shows them).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from api import access, schemas
+from api.auth import principal
+from api.errors import ApiError, invalid_query, not_found
+from api.identity import Principal
+from api.logging import note
+from api.services import Services, services
+from store.access_log import AccessRecord, access_by_user, access_for_journey
+from store.queries import journey_in_la
+
+router = APIRouter(prefix="/v1", tags=["audit"])
+
+E = schemas.error_examples
+UNAUTHENTICATED = {"model": schemas.ErrorAnswer, "description": "no bearer token, or one that is not valid"}
+NOT_FOUND = {"model": schemas.ErrorAnswer, "description": "no such journey in the caller's LA (another LA's journey answers the same)",
+             "content": {"application/json": {"examples": E(("journey_not_found", "There is no such journey."))}}}
+REFUSED = {"model": schemas.ErrorAnswer, "description": "the caller is not an auditor",
+           "content": {"application/json": {"examples": E(
+               ("not_allowed_for_role", "Only an auditor can read the access log."))}}}
+MALFORMED = {"model": schemas.ValidationAnswer,
+             "description": "not exactly one of journey_id and actor, or a cursor this service did not give out"}
+
+
+class AccessEntry(BaseModel):
+    id: int = Field(description="the log's own order: later reads have larger ids")
+    accessed_at: datetime
+    actor: str = Field(description="who read: a token's or OIDC subject, or an operating system user (channel cli)")
+    actor_role: str = Field(description='their role ("operator" at the command line)')
+    local_authority: str | None
+    journey_id: str | None = Field(description="the journey read; null for the access log listed per user")
+    what: str = Field(description="what was read: " + "; ".join(f"`{code}` {meaning}" for code, meaning in access.WHAT.items()))
+    channel: Literal["api", "dashboard", "cli"]
+    detail: str | None = Field(description="the context id for `context_linked`, the actor for `access_log` per user")
+    request_id: str | None = Field(description="the request log's request id (null at the command line)")
+
+
+class AccessPage(BaseModel):
+    journey_id: str | None
+    actor: str | None
+    entries: list[AccessEntry]
+    next_cursor: str | None
+
+
+EXAMPLE = {
+    "journey_id": schemas.JOURNEY_ID, "actor": None,
+    "entries": [{"id": 1041, "accessed_at": "2026-03-24T10:15:02.113000Z", "actor": "sw-0042", "actor_role": "practitioner",
+                 "local_authority": "873", "journey_id": schemas.JOURNEY_ID, "what": "journey", "channel": "api",
+                 "detail": None, "request_id": "6c1d2f9e-55b1-4a0e-9f0c-2f4a8d7b1e33"}],
+    "next_cursor": None,
+}
+
+
+@router.get("/audit/access", response_model=AccessPage,
+            responses={200: {"description": "a page of the access log, oldest first",
+                             "content": {"application/json": {"examples": {"answer": {"value": EXAMPLE}}}}},
+                       401: UNAUTHENTICATED, 404: NOT_FOUND, 409: REFUSED, 422: MALFORMED})
+def access_log(
+    request: Request,
+    journey_id: str | None = Query(None, max_length=64, description="the reads of this journey"),
+    actor: str | None = Query(None, min_length=1, max_length=200, description="the reads by this user"),
+    limit: int = Query(100, ge=1, le=500),
+    cursor: str | None = Query(None, description="the `next_cursor` of the previous page"),
+    who: Principal = Depends(principal), svc: Services = Depends(services),
+) -> dict:
+    """Who read a journey's data (per journey), or what one user read (per user), through
+    the API, the dashboard or `pathways journey`, oldest first. An auditor's; this read is
+    recorded too."""
+    if (journey_id is None) == (actor is None):
+        raise invalid_query("journey_id", "journey_id_or_actor", "Give exactly one of journey_id and actor.", None)
+    if who.role not in access.AUDITORS:
+        raise ApiError(409, "not_allowed_for_role", "Only an auditor can read the access log.")
+    after, before = _decode_cursor(cursor)
+    engine, la = svc.store.engine, who.local_authority
+    if journey_id is not None:
+        note(request, journey_id=journey_id)
+        if journey_in_la(engine, journey_id, la) is None:
+            raise not_found()
+    [own] = access.record(request, access.ACCESS_LOG, [journey_id], detail=actor)
+    before = before or own
+    if journey_id is not None:
+        rows = access_for_journey(engine, la, journey_id, after, limit + 1, before)
+    else:
+        rows = access_by_user(engine, la, actor, after, limit + 1, before)
+    page, more = rows[:limit], len(rows) > limit
+    return {"journey_id": journey_id, "actor": actor, "entries": [_entry(r) for r in page],
+            "next_cursor": access.encode_cursor(page[-1].id, before) if more else None}
+
+
+def _entry(r: AccessRecord) -> dict:
+    return dict(vars(r))
+
+
+def _decode_cursor(cursor: str | None) -> tuple[int | None, int | None]:
+    try:
+        return access.decode_cursor(cursor)
+    except ValueError:
+        raise invalid_query("cursor", "invalid_cursor", "The cursor is not one this service gave out.", cursor) from None
