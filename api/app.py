@@ -11,7 +11,7 @@ from temporalio.client import Client
 from api import errors, logging as request_logging
 from api.identity import AnyOf, Identity, TokenFile
 from api.dashboard import router as dashboard_router
-from api.routes import chairs, contexts, journeys, manager, webhooks
+from api.routes import audit, chairs, contexts, history, journeys, manager, webhooks
 from api.services import Services
 from settings import Settings
 from store.engine import make_engine
@@ -56,10 +56,12 @@ def create_app(
     errors.install(app)
     request_logging.install(app)
     app.include_router(journeys.router)
+    app.include_router(history.router)
     app.include_router(contexts.router)
     app.include_router(chairs.router)
     app.include_router(manager.router)
     app.include_router(webhooks.router)
+    app.include_router(audit.router)
     app.include_router(dashboard_router)
     return app
 

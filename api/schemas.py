@@ -234,19 +234,36 @@ class RecordTransitionPlan(_Command):
     note: Text | None = None
 
 
+class CorrectEvent(_Command):
+    """Put right what a practitioner got wrong in an earlier event: a date (`occurred_on`,
+    as YYYY-MM-DD), the plan's `categories` (a list), or the s.47 `outcome` (s47_roth or
+    s47_cp). The original stays in the log; the correction names it."""
+
+    type: Literal["correct_event"]
+    event_id: Annotated[str, Field(min_length=1, max_length=64)]
+    field: Literal["occurred_on", "categories", "outcome"]
+    value: Annotated[str, Field(max_length=32)] | list[Category]
+    # An empty reason is the rules' refusal (409 reason_required), as for extensions.
+    reason: Annotated[str, Field(max_length=2000)]
+
+
 Command = Annotated[
     Union[RecordStrategyDiscussion, RecordInitialConference, RecordCoreGroup, RecordVisit,
           RecordReviewConference, ExtendDeadline, CloseJourney, ChangePolicy,
           AllocateCase, AssignChair, RecordContextWeighting, UpdatePlan, RecordParticipation,
-          RecordConsent, RecordTransitionPlan],
+          RecordConsent, RecordTransitionPlan, CorrectEvent],
     Field(discriminator="type"),
 ]
 COMMAND_TYPES = ("record_strategy_discussion", "record_initial_conference", "record_core_group", "record_visit",
                  "record_review_conference", "extend_deadline", "close_journey", "change_policy",
                  "allocate_case", "assign_chair", "record_context_weighting", "update_plan", "record_participation",
-                 "record_consent", "record_transition_plan")
+                 "record_consent", "record_transition_plan", "correct_event")
 
 COMMAND_EXAMPLES = {
+    "correction": {"summary": "correct_event: the conference's minutes were dated wrongly", "value": {
+        "command_id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", "type": "correct_event",
+        "event_id": "c8f1a0de-2f5b-5b71-8d3e-6a9c0b1e2d34", "field": "occurred_on", "value": "2026-04-01",
+        "reason": "The minutes were dated the day they were typed up"}},
     "strategy discussion": {"summary": "record_strategy_discussion opening a ROTH s.47 enquiry", "value": {
         "command_id": "0b8f5c1e-7d44-4a57-8a0c-1f2e3d4c5b6a", "type": "record_strategy_discussion",
         "occurred_on": "2026-03-19", "outcome": "s47_roth"}},

@@ -2,26 +2,44 @@
 
 A journey is shown the way an auditor would rebuild it: its stored events folded with the
 domain's own `evolve`, deadlines derived from that state, and the chronology as logged.
+
+Showing a journey is a read of its data like any other: it is recorded in the access log
+(store/access_log.py) before anything is printed, with channel "cli", the operating system
+user as the actor, role "operator" and the journey's LA. If it cannot be recorded, nothing
+is shown. A context case's record is about a place or group, not a young person, and is not
+recorded.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import getpass
+import os
+import sys
+from datetime import date, datetime
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from cli.service import settings_for
 from domain import contexts as ctx
 from domain.calendar import WorkingDayCalendar
 from domain.decider import fold
 from domain.events import decode
+from domain.history import as_of
 from domain.views import journey_view
 from settings import configure_logging
+from store.access_log import CLI, JOURNEY_RECORD, Access, record_access
 from store.engine import make_engine
 from store.events import EventStore
+from store.history import journey_history
+from workflows.local_time import LONDON
 from store.verify import PAGE_SIZE, verify_log
 
 
-def show_journey(data_dir: Path, journey_id: str, today: date | None = None) -> int:
+def show_journey(data_dir: Path, journey_id: str, today: date | None = None,
+                 as_recorded_at: datetime | None = None, as_occurred_by: date | None = None) -> int:
+    """With `as_recorded_at` and/or `as_occurred_by`, the journey as it stood (domain/history.py);
+    the chronology printed is always the whole record."""
     settings = settings_for(data_dir)
     store = EventStore(make_engine(settings.database_url))
     logged = store.read_stream(journey_id)
@@ -33,8 +51,21 @@ def show_journey(data_dir: Path, journey_id: str, today: date | None = None) -> 
         _show_context_case(logged, calendar, today)
         _show_chronology(logged)
         return 0
-    state = fold(decode(e.type, e.occurred_on, e.data) for e in logged)
+    as_of_asked = as_recorded_at is not None or as_occurred_by is not None
+    if as_of_asked:
+        state = as_of(journey_history(store, journey_id), as_recorded_at, as_occurred_by)
+        if state.journey_id is None:
+            print(f"Journey {journey_id} had nothing recorded by then.")
+            return 1
+        today = as_occurred_by or as_recorded_at.astimezone(LONDON).date()
+    else:
+        state = fold(decode(e.type, e.occurred_on, e.data) for e in logged)
     view = journey_view(state, calendar, today)
+    if not _recorded(store, journey_id, view["local_authority"]):
+        return 1
+    if as_of_asked:
+        print(f"As it stood{f' on {as_occurred_by}' if as_occurred_by else ''}"
+              f"{f', as recorded by {as_recorded_at.isoformat()}' if as_recorded_at else ''}:")
     plan = view["plan"]
     print(f"Journey {view['journey_id']} (LA {view['local_authority']}), policy {view['policy']}")
     print(f"  young person: {view['young_person']['id']}, born {view['young_person']['date_of_birth']}")
@@ -51,6 +82,30 @@ def show_journey(data_dir: Path, journey_id: str, today: date | None = None) -> 
     _show_practice(view)
     _show_chronology(logged)
     return 0
+
+
+OPERATOR_ROLE = "operator"
+
+
+def operator() -> str:
+    """Who is running the command: the operating system's user name (or the user id, where
+    the system has no name for it)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return f"uid-{os.getuid()}"
+
+
+def _recorded(store: EventStore, journey_id: str, local_authority: str) -> bool:
+    """Record the read; False (and say so) if it cannot be recorded: then nothing is shown."""
+    try:
+        record_access(store.engine, [Access(actor=operator(), actor_role=OPERATOR_ROLE, local_authority=local_authority,
+                                            journey_id=journey_id, what=JOURNEY_RECORD, channel=CLI)])
+    except (SQLAlchemyError, ValueError) as err:
+        print(f"Could not record this read in the access log ({type(err).__name__}), so the journey is not shown.",
+              file=sys.stderr)
+        return False
+    return True
 
 
 def _show_practice(view: dict) -> None:
@@ -107,7 +162,21 @@ def verify(data_dir: Path, page_size: int = PAGE_SIZE, workers: int = 1) -> int:
 
 def journey_main(args) -> int:
     configure_logging("warning")
-    return show_journey(Path(args.data_dir), args.journey_id)
+    return show_journey(Path(args.data_dir), args.journey_id,
+                        as_recorded_at=args.as_recorded_at, as_occurred_by=args.as_occurred_by)
+
+
+def add_as_of_options(parser) -> None:
+    """`pathways journey ID --as-occurred-by DAY --as-recorded-at MOMENT`."""
+    parser.add_argument("--as-occurred-by", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                        help="the journey as it stood on this day, by what is known now")
+    parser.add_argument("--as-recorded-at", type=_moment, default=None, metavar="ISO-TIME",
+                        help="the journey as the record showed it at this moment (London time unless a zone is given)")
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=LONDON)
 
 
 def verify_main(args) -> int:

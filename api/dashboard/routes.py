@@ -7,6 +7,11 @@ a young person goes into a URL's query string or a log line: URLs carry journey 
 ids (the LA's names for places and groups, never people) and filter codes only, and the
 request log records who looked at which journey, by id.
 
+Every page that shows a journey's data records it in the access log (api/access.py,
+channel "dashboard") before it is returned: the journey page, each journey listed on the
+overview, the journey list and a context's page. Auditors (only they) read the log on
+/dashboard/access, per journey or per user; that read is recorded too.
+
 Context pages (/dashboard/contexts) join the two kinds of case: a context's own case, read
 from its workflow, and the LA's journeys whose latest context weighting names it, read from
 the journeys read model. Another LA's context is the same "not found" page as an unknown one.
@@ -28,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from api import access
 from api.dashboard import session as sessions_
 from api.dashboard import words
 from api.dashboard.reads import context_names, journey_views, young_people
@@ -37,9 +43,13 @@ from api.services import Services, services
 from domain.calendar import WorkingDayCalendar, birthday
 from domain.weighting import CONTEXT_ID, HOME_FAMILY
 from store import contexts as store_contexts
+from store.access_log import access_by_user, access_for_journey
 from store import manager_queries as mq
 from store.queries import journey_in_la, journeys_page
-from workflows.local_time import london_date
+from domain.history import as_of
+from domain.views import journey_view
+from store.history import journey_history
+from workflows.local_time import LONDON, london_date
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -48,6 +58,7 @@ words.install(templates.env)
 # Who may use the dashboard: it is for oversight, and it is read-only.
 ROLES = ("manager", "auditor")
 PAGE_SIZE = 25
+ACCESS_PAGE_SIZE = 50
 OVERVIEW_LIST = 20
 OVERDUE_PEEK = OVERVIEW_LIST + 1  # one more than shown: is there more to see?
 STATIC_FILES = {"dashboard.css": "text/css; charset=utf-8"}
@@ -128,6 +139,7 @@ def overview(request: Request, svc: Services = Depends(services), today: date = 
     overdue = mq.overdue(engine, la, limit=OVERDUE_PEEK)
     due_soon = mq.due_between(engine, la, today, week_end, limit=OVERVIEW_LIST + 1)
     people = young_people(engine, la, [j.journey_id for j in [*overdue, *due_soon]])
+    access.record(request, access.OVERVIEW, [j.journey_id for j in [*overdue[:OVERVIEW_LIST], *due_soon[:OVERVIEW_LIST]]])
     context = {
         "who": who, "today": today, "nav": "overview",
         "caseload": _caseload_table(mq.caseload(engine, la)),
@@ -163,6 +175,7 @@ def journey_list(
     )
     shown, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     people = young_people(svc.store.engine, who.local_authority, [j.journey_id for j in shown])
+    access.record(request, access.JOURNEY_LIST, [j.journey_id for j in shown])
     filters = {k: v for k, v in (("pathway", pathway), ("stage", stage), ("overdue", "yes" if overdue_only else "")) if v}
     context = {
         "who": who, "today": today, "nav": "overdue" if overdue_only and not (pathway or stage) else "journeys",
@@ -177,7 +190,12 @@ def journey_list(
 
 
 @router.get("/journeys/{journey_id}", response_class=HTMLResponse)
-def journey_page(request: Request, journey_id: str, svc: Services = Depends(services), today: date = Depends(dashboard_today)) -> Response:
+def journey_page(
+    request: Request, journey_id: str, svc: Services = Depends(services), today: date = Depends(dashboard_today),
+    as_occurred_by: str | None = None, as_recorded_at: str | None = None,
+) -> Response:
+    """The journey as it stands, or (with `as_occurred_by`, a day, and/or `as_recorded_at`, a
+    London local time) as it stood: folded from the log by domain/history.py."""
     who = _signed_in(request, svc)
     if who is None:
         return _to_sign_in()
@@ -190,6 +208,14 @@ def journey_page(request: Request, journey_id: str, svc: Services = Depends(serv
     entries = mq.timeline(svc.store.engine, journey_id, who.local_authority)
     if entries is None:
         return _not_found(request, who, today)
+    as_of_asked = _as_of_query(as_occurred_by, as_recorded_at)
+    if as_of_asked is not None:
+        occurred_by, recorded_by = as_of_asked
+        state = as_of(journey_history(svc.store, journey_id), recorded_by, occurred_by)
+        today = occurred_by or (london_date(recorded_by) if recorded_by else today)
+        view = journey_view(state, _calendar(svc), today) if state.journey_id else view
+    access.record(request, access.JOURNEY_PAGE, [journey_id],
+                  None if as_of_asked is None else f"as_occurred_by={as_occurred_by or '-'} as_recorded_at={as_recorded_at or '-'}")
     person = view.get("young_person") or {}
     shown = [_deadline(d, today) for d in view.get("deadlines", [])]
     context = {
@@ -201,9 +227,25 @@ def journey_page(request: Request, journey_id: str, svc: Services = Depends(serv
         "past": [d for d in shown if d["met_on"]],
         "missed": [d for d in shown if d["status"] == "missed" and not d["met_on"]],
         "timeline": _timeline(entries, today),
+        "may_read_access_log": who.role in access.AUDITORS,
+        "as_of": {"occurred_by": as_occurred_by or "", "recorded_at": as_recorded_at or "",
+                  "shown": as_of_asked is not None},
         **_practice(view, today),
     }
     return _render(request, "journey.html", context)
+
+
+def _as_of_query(as_occurred_by: str | None, as_recorded_at: str | None) -> tuple[date | None, datetime | None] | None:
+    """The page's date picker: (day, moment) when either is given and well formed, else None
+    (a malformed value shows the journey as it stands, as if nothing had been asked)."""
+    try:
+        day = date.fromisoformat(as_occurred_by) if as_occurred_by else None
+        moment = datetime.fromisoformat(as_recorded_at) if as_recorded_at else None
+    except ValueError:
+        return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LONDON)
+    return None if day is None and moment is None else (day, moment)
 
 
 @router.get("/contexts", response_class=HTMLResponse)
@@ -253,7 +295,7 @@ async def context_page(
         case = None
     if case is None and not linked:
         return _not_found(request, who, today, what="context")
-    views = await run_in_threadpool(journey_views, engine, la, [j["journey_id"] for j in linked])
+    views = await run_in_threadpool(_linked_views, request, engine, la, context_id, linked)
     young = [_linked_row(j, views.get(j["journey_id"]) or {}, context_id, today) for j in linked]
     named = next((y["weighted"] for y in young if y["weighted"]), None) or {}
     context = {
@@ -266,6 +308,53 @@ async def context_page(
         "closed_young": [y for y in young if y["closed"]],
     }
     return _render(request, "context.html", context)
+
+
+@router.get("/access", response_class=HTMLResponse)
+def access_page(
+    request: Request, journey_id: str = "", actor: str = "", cursor: str = "",
+    svc: Services = Depends(services), today: date = Depends(dashboard_today),
+) -> Response:
+    """The access log, for auditors: who read a journey (`journey_id`), or what one user read
+    (`actor`), oldest first, a page at a time. Without either, the form to ask. Reading it is
+    recorded, as through the API."""
+    who = _signed_in(request, svc)
+    if who is None:
+        return _to_sign_in()
+    context = {"who": who, "today": today, "nav": "access", "journey_id": journey_id, "actor": actor,
+               "entries": None, "next_url": None, "first_url": None}
+    if who.role not in access.AUDITORS:
+        return _render(request, "access.html", {**context, "refused": True}, 403)
+    journey_id, actor = journey_id.strip()[:64], actor.strip()[:200]
+    if not journey_id and not actor:
+        return _render(request, "access.html", context)
+    engine, la = svc.store.engine, who.local_authority
+    try:
+        after, before = access.decode_cursor(cursor)
+    except ValueError:
+        after, before = None, None  # a page, not the API: a spoilt cursor starts again at the first page
+    if journey_id:
+        if journey_in_la(engine, journey_id, la) is None:
+            return _not_found(request, who, today)
+        note(request, journey_id=journey_id)
+        actor = ""
+    # Recorded first, and the pages keep to the log as it stood before this first page's
+    # own row (see api/routes/audit.py).
+    [own] = access.record(request, access.ACCESS_LOG, [journey_id or None], detail=actor or None)
+    before = before or own
+    if journey_id:
+        rows = access_for_journey(engine, la, journey_id, after, ACCESS_PAGE_SIZE + 1, before)
+    else:
+        rows = access_by_user(engine, la, actor, after, ACCESS_PAGE_SIZE + 1, before)
+    shown, more = rows[:ACCESS_PAGE_SIZE], len(rows) > ACCESS_PAGE_SIZE
+    asked = {"journey_id": journey_id} if journey_id else {"actor": actor}
+    context.update({
+        "journey_id": journey_id, "actor": actor, "entries": shown,
+        "next_url": (f"/dashboard/access?{urlencode({**asked, 'cursor': access.encode_cursor(shown[-1].id, before)})}"
+                     if more else None),
+        "first_url": f"/dashboard/access?{urlencode(asked)}" if after is not None else None,
+    })
+    return _render(request, "access.html", context)
 
 
 @router.get("/static/{name}")
@@ -517,6 +606,15 @@ def _target(target: str, names: dict[str, str], outside: set[str]) -> dict:
         return {"label": "Family", "url": None}
     url = f"/dashboard/contexts/{target}" if target in outside and CONTEXT_ID.match(target) else None
     return {"label": names.get(target, target), "url": url}
+
+
+def _linked_views(request: Request, engine, la: str, context_id: str, linked: list[dict]) -> dict[str, dict]:
+    """The views of the journeys naming the context, each recorded as read (one trip to the
+    thread pool for both)."""
+    ids = [j["journey_id"] for j in linked]
+    views = journey_views(engine, la, ids)
+    access.record(request, access.CONTEXT_LINKED, ids, detail=context_id)
+    return views
 
 
 async def _context_case(svc: Services, local_authority: str, context_id: str) -> dict | None:

@@ -4,6 +4,10 @@ Commands go to the journey's workflow as Temporal updates (the API never writes 
 reads come from the read models. Every journey outside the caller's LA answers 404,
 exactly as one that does not exist, whatever the caller's role: the journey is looked up
 in the caller's LA before anything else is said about the request.
+
+Every answer that carries a journey's data records the read in the access log
+(api/access.py) before it is returned: the state, the chronology, each journey of a list,
+and a command's answer (which carries the state).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Literal
 from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from api import schemas
+from api import access, schemas
 from api.auth import START, actor, check_may_send, principal
 from api.errors import ApiError, invalid_query, not_found
 from api.identity import Principal
@@ -26,6 +30,7 @@ from api.services import Services, services
 from domain.codec import to_data
 from domain.timescales import policy_in_force
 from store.chairs import chair_in_pool
+from store.history import corrected_fact
 from store.queries import journey_in_la, journeys_page
 from store.records import event_view
 from workflows.journey import journey_id_for
@@ -84,15 +89,14 @@ async def start_journey(
     workflow_id = svc.journeys.workflow_id(who.local_authority, command.young_person.id)
     journey_id = journey_id_for(workflow_id, command_id)
     found, replay = await run_in_threadpool(_look_up, svc, journey_id, who.local_authority, command_id)
-    if replay is not None:
-        note(request, journey_id=journey_id)
-        return replay
-    answer = await svc.journeys.start({
-        "command_id": command_id, "actor": actor(who), "local_authority": who.local_authority,
-        "young_person": to_data(command.young_person.model_dump()), "referral_date": command.referral_date,
-    })
+    answer = replay
+    if answer is None:
+        answer = await svc.journeys.start({
+            "command_id": command_id, "actor": actor(who), "local_authority": who.local_authority,
+            "young_person": to_data(command.young_person.model_dump()), "referral_date": command.referral_date,
+        })
     note(request, journey_id=answer["journey_id"])
-    return _contract_answer(svc, answer, command_id)
+    return await run_in_threadpool(_answered, request, svc, answer, command_id)
 
 
 @router.post(
@@ -126,7 +130,11 @@ async def start_journey(
                                "person, the family, or a context in the latest context weighting."),
             ("duplicate_goal", "Two goals have the same id."),
             ("scope_required", "Say whom the consent to share covers (education, health, police, ...)."),
-            ("not_yet_seventeen", "A transition plan is made once the young person is 17.")),
+            ("not_yet_seventeen", "A transition plan is made once the young person is 17."),
+            ("event_not_found", "This journey has no such event."),
+            ("not_correctable", "Only the latest strategy discussion can be corrected, while nothing recorded since rests "
+                                "on it; put it right at the next step instead."),
+            ("correction_unchanged", "The event already says that.")),
         422: MALFORMED,
     },
 )
@@ -150,22 +158,20 @@ async def send_command(
     note(request, journey_id=journey_id, command_id=command_id, command_type=command.type)
     # Store reads run off the event loop (it is shared with the worker under `pathways up`),
     # all in one trip to the thread pool.
-    chair_id = command.chair_id if command.type == "assign_chair" else None
-    found, replay, in_pool = await run_in_threadpool(_look_up_for_command, svc, journey_id, who.local_authority,
-                                                     command_id, chair_id)
+    found, replay, told = await run_in_threadpool(_look_up_for_command, svc, journey_id, who.local_authority,
+                                                  command_id, command)
     if found is None:
         raise not_found()
     check_may_send(who, command.type)
     summary, _ = found
-    if replay is not None:
-        return replay
-    fields = to_data(command.model_dump(exclude={"command_id"}))
-    if command.type == "change_policy":
-        fields["policy"] = to_data(policy_in_force(command.policy, london_date(datetime.now(timezone.utc))))
-    if command.type == "assign_chair":
-        fields["in_pool"] = in_pool
-    answer = await svc.journeys.send(summary.workflow_id, {**fields, "command_id": command_id, "actor": actor(who)})
-    return _contract_answer(svc, answer, command_id)
+    answer = replay
+    if answer is None:
+        fields = to_data(command.model_dump(exclude={"command_id"}))
+        if command.type == "change_policy":
+            fields["policy"] = to_data(policy_in_force(command.policy, london_date(datetime.now(timezone.utc))))
+        fields.update(told)
+        answer = await svc.journeys.send(summary.workflow_id, {**fields, "command_id": command_id, "actor": actor(who)})
+    return await run_in_threadpool(_answered, request, svc, answer, command_id)
 
 
 @router.get("/journeys/{journey_id}", response_model=schemas.JourneyState,
@@ -177,6 +183,7 @@ def get_journey(request: Request, journey_id: str, who: Principal = Depends(prin
     found = journey_in_la(svc.store.engine, journey_id, who.local_authority)
     if found is None or found[1] is None:
         raise not_found()
+    access.record(request, access.JOURNEY, [journey_id])
     return found[1]
 
 
@@ -185,6 +192,7 @@ def get_journey(request: Request, journey_id: str, who: Principal = Depends(prin
                                      {"journeys": [schemas.SUMMARY_EXAMPLE], "next_cursor": None}),
                        401: UNAUTHENTICATED, 422: MALFORMED})
 def list_journeys(
+    request: Request,
     pathway: Literal["roth", "cp"] | None = Query(None, description="only journeys on this pathway"),
     stage: schemas.Stage | None = Query(None, description="only journeys at this stage"),
     overdue: bool | None = Query(None, description="true: only journeys with a missed deadline still owed; false: only those without"),
@@ -199,6 +207,7 @@ def list_journeys(
     rows = journeys_page(svc.store.engine, who.local_authority, pathway=pathway, stage=stage,
                          overdue=overdue, due_before=due_before, after=after, limit=limit + 1)
     page, more = rows[:limit], len(rows) > limit
+    access.record(request, access.JOURNEY_LIST, [r.journey_id for r in page])
     return {
         "journeys": [{k: v for k, v in vars(r).items() if k not in ("workflow_id", "version", "view")} for r in page],
         "next_cursor": _encode_cursor(page[-1].journey_id) if more else None,
@@ -214,7 +223,17 @@ def chronology(request: Request, journey_id: str, who: Principal = Depends(princ
     note(request, journey_id=journey_id)
     if journey_in_la(svc.store.engine, journey_id, who.local_authority) is None:
         raise not_found()
-    return {"journey_id": journey_id, "events": [event_view(e) for e in svc.store.read_stream(journey_id)]}
+    events = [event_view(e) for e in svc.store.read_stream(journey_id)]
+    access.record(request, access.EVENTS, [journey_id])
+    return {"journey_id": journey_id, "events": events}
+
+
+def _answered(request: Request, svc: Services, answer: dict, command_id: str) -> dict:
+    """The command's answer in the contract's shape, its read of the state recorded (in the
+    thread pool: a retry's events may come from the log, and the record is a write)."""
+    answered = _contract_answer(svc, answer, command_id)
+    access.record(request, access.COMMAND_ANSWER, [answered["journey_id"]])
+    return answered
 
 
 def _contract_answer(svc: Services, answer: dict, command_id: str) -> dict:
@@ -234,15 +253,18 @@ def _look_up(svc: Services, journey_id: str, local_authority: str, command_id: s
     return found, _answer_from_log(svc, found, command_id)
 
 
-def _look_up_for_command(svc: Services, journey_id: str, local_authority: str, command_id: str,
-                         chair_id: str | None) -> tuple:
-    """`_look_up`, and with assign_chair whether the chair is in the caller's LA's pool
-    (None otherwise, or when there is nothing to send)."""
+def _look_up_for_command(svc: Services, journey_id: str, local_authority: str, command_id: str, command) -> tuple:
+    """`_look_up`, and the fields the service tells the rules (which are pure) when there is
+    something to send: with assign_chair whether the chair is in the caller's LA's pool, with
+    correct_event the stored event it names (None if the journey has no such event)."""
     found, replay = _look_up(svc, journey_id, local_authority, command_id)
-    in_pool = None
-    if chair_id is not None and found is not None and replay is None:
-        in_pool = chair_in_pool(svc.store.engine, local_authority, chair_id)
-    return found, replay, in_pool
+    told: dict = {}
+    if found is not None and replay is None:
+        if command.type == "assign_chair":
+            told["in_pool"] = chair_in_pool(svc.store.engine, local_authority, command.chair_id)
+        elif command.type == "correct_event":
+            told["original"] = corrected_fact(svc.store, journey_id, command.event_id)
+    return found, replay, told
 
 
 def _answer_from_log(svc: Services, found, command_id: str) -> dict | None:
