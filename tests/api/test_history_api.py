@@ -93,3 +93,15 @@ async def test_the_dashboard_shows_the_case_as_it_stood(dashboard_app, http, tok
     # A malformed date shows the journey as it stands.
     odd = await client.get(f"/dashboard/journeys/{jid}", params={"as_occurred_by": "yesterday"})
     assert odd.status_code == 200 and 'id="as-of-shown"' not in odd.text
+
+
+async def test_the_auditors_questions_are_recorded_in_the_access_log(http, tokens, clock):
+    today = await clock.today()
+    api = Api(http, tokens, today)
+    jid = (await api.start(referral=today - timedelta(days=3)))["journey_id"]
+    headers = auth(tokens, "auditor")
+    assert (await http.get(f"/v1/journeys/{jid}/state", params={"as_occurred_by": today.isoformat()}, headers=headers)).status_code == 200
+    assert (await http.get(f"/v1/journeys/{jid}/chronology", headers=headers)).status_code == 200
+    logged = (await http.get("/v1/audit/access", params={"journey_id": jid}, headers=headers)).json()
+    rows = [(r["what"], r["actor_role"], r["channel"]) for r in logged["entries"] if r["actor_role"] == "auditor"]
+    assert ("journey", "auditor", "api") in rows and ("events", "auditor", "api") in rows
