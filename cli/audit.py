@@ -21,6 +21,9 @@ from pathlib import Path
 from settings import DEFAULT_DATA_DIR
 
 
+AUDIT_BUNDLE = "audit_bundle"  # the access log's code for an exported bundle
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the audit subcommands to `commands` (the `audit` group's subparsers)."""
 
@@ -99,6 +102,8 @@ def checkpoint_main(args) -> int:
 
 def export_main(args) -> int:
     from audit.bundle import NothingToExport, export_bundle, verify_bundle
+    from cli.show import record_cli_read
+    from store.events import EventStore
     from audit.checkpoints import CheckpointRefused, write_checkpoint
     from settings import configure_logging
 
@@ -116,6 +121,11 @@ def export_main(args) -> int:
         text = export_bundle(engine, args.journey_id, key)
     except NothingToExport as nothing:
         print(f"Nothing exported: {nothing}.", file=sys.stderr)
+        return 1
+    # A bundle hands over the journey's events: a read like any other, recorded first
+    # (a context case's bundle is about a place, not a young person).
+    journey = EventStore(engine).journey(args.journey_id)
+    if journey is not None and not record_cli_read(engine, args.journey_id, journey.local_authority, AUDIT_BUNDLE):
         return 1
     output = args.output or f"{args.journey_id}.audit.jsonl"
     if output == "-":

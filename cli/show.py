@@ -61,7 +61,7 @@ def show_journey(data_dir: Path, journey_id: str, today: date | None = None,
     else:
         state = fold(decode(e.type, e.occurred_on, e.data) for e in logged)
     view = journey_view(state, calendar, today)
-    if not _recorded(store, journey_id, view["local_authority"]):
+    if not record_cli_read(store.engine, journey_id, view["local_authority"]):
         return 1
     if as_of_asked:
         print(f"As it stood{f' on {as_occurred_by}' if as_occurred_by else ''}"
@@ -96,11 +96,12 @@ def operator() -> str:
         return f"uid-{os.getuid()}"
 
 
-def _recorded(store: EventStore, journey_id: str, local_authority: str) -> bool:
-    """Record the read; False (and say so) if it cannot be recorded: then nothing is shown."""
+def record_cli_read(engine, journey_id: str, local_authority: str, what: str = JOURNEY_RECORD) -> bool:
+    """Record a command line read of a journey's data; False (and say so) if it cannot be
+    recorded: then nothing of the journey is handed over."""
     try:
-        record_access(store.engine, [Access(actor=operator(), actor_role=OPERATOR_ROLE, local_authority=local_authority,
-                                            journey_id=journey_id, what=JOURNEY_RECORD, channel=CLI)])
+        record_access(engine, [Access(actor=operator(), actor_role=OPERATOR_ROLE, local_authority=local_authority,
+                                      journey_id=journey_id, what=what, channel=CLI)])
     except (SQLAlchemyError, ValueError) as err:
         print(f"Could not record this read in the access log ({type(err).__name__}), so the journey is not shown.",
               file=sys.stderr)

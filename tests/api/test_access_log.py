@@ -492,3 +492,23 @@ def test_the_operator_is_the_operating_system_user():
     from cli import show
 
     assert show.operator() == getpass.getuser()
+
+
+async def test_an_exported_audit_bundle_is_a_recorded_read(http, store, token_file, clock, database_url, tmp_path,
+                                                           monkeypatch, capsys):
+    from cli import show
+    from cli.main import main
+
+    today = await clock.today()
+    jid = await start(http, User(token_file, "system"), today, child=f"K{uuid.uuid4().hex[:12]}")
+    operator = f"ops-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("PATHWAYS_DATABASE_URL", database_url)
+    monkeypatch.setenv("PATHWAYS_CHECKPOINT_KEY_FILE", str(tmp_path / "checkpoint.key"))
+    monkeypatch.setattr(show.getpass, "getuser", lambda: operator)
+    from audit.statements import load_or_create_key
+
+    load_or_create_key(tmp_path / "checkpoint.key")
+    bundle = tmp_path / "bundle.jsonl"
+    assert main(["audit", "export", jid, "-o", str(bundle), "--data-dir", str(tmp_path)]) == 0
+    [row] = access_by_user(store.engine, "873", operator)
+    assert (row.journey_id, row.what, row.channel, row.actor_role) == (jid, "audit_bundle", "cli", "operator")
