@@ -41,21 +41,16 @@ checked, changing any single byte of a bundle makes it fail. The bundled key onl
 signed: an auditor compares its key id with the one the LA publishes, or pins the key
 (``--key``), since anyone can sign a bundle of their own making with a key of their own.
 
-Offline means offline: this module imports no database code. store/chain.py (pure, the
-standard library and ``rfc8785``) is loaded from its file, because importing it as
-``store.chain`` would run store/__init__.py, which imports the engine and SQLAlchemy.
+Offline means offline: this module imports no database code. store/chain.py is pure (the
+standard library and ``rfc8785``), and the store package imports nothing on its own.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
-from types import ModuleType
 from typing import Any, Callable, Sequence
 
 from audit import merkle
@@ -63,6 +58,7 @@ from audit.statements import (
     Checkpoint, canonical, event_leaf, format_time, key_id, load_public_key, public_key_pem, sign,
     signature_verifies,
 )
+from store import chain
 
 FORMAT = "pathways-audit-bundle"
 VERSION = 1
@@ -77,21 +73,6 @@ ENVELOPE_FIELDS = EVENT_FIELDS[1:-2]
 MANIFEST_FIELDS = (
     "kind", "journey_id", "tree_size", "root_hash", "positions", "last_hash", "exported_at", "key_id", "log",
 )
-
-
-def _load_chain() -> ModuleType:
-    """store/chain.py as a module of its own, without the store package around it."""
-    loaded = sys.modules.get("store.chain")
-    if loaded is not None:
-        return loaded
-    path = Path(__file__).resolve().parent.parent / "store" / "chain.py"
-    spec = importlib.util.spec_from_file_location("audit._chain", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-chain = _load_chain()
 
 
 def utc_now() -> datetime:

@@ -1,22 +1,5 @@
-"""Persistence for Safeguarding Pathways: the event log, read models and outbox."""
+"""Persistence for Safeguarding Pathways: the event log, read models and outbox.
 
-from store.engine import make_engine, migrate
-from store.errors import EventIdConflict, StaleVersion
-from store.events import EventStore
-from store.records import DeadlineRow, JourneySummary, NewEvent, Notification, StoredEvent
-from store.verify import Problem, Verification
-
-__all__ = [
-    "DeadlineRow",
-    "EventIdConflict",
-    "EventStore",
-    "JourneySummary",
-    "NewEvent",
-    "Notification",
-    "Problem",
-    "StaleVersion",
-    "StoredEvent",
-    "Verification",
-    "make_engine",
-    "migrate",
-]
+The package imports nothing on its own: store/chain.py (the hash recipe) is pure, and the
+auditors' offline bundle check (audit/bundle.py) imports it without loading SQLAlchemy.
+"""

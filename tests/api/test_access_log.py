@@ -495,7 +495,7 @@ def test_the_operator_is_the_operating_system_user():
 
 
 async def test_an_exported_audit_bundle_is_a_recorded_read(http, store, token_file, clock, database_url, tmp_path,
-                                                           monkeypatch, capsys):
+                                                           monkeypatch, keep_logging):
     from cli import show
     from cli.main import main
 
