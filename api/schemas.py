@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from domain import contexts as ctx
 from domain import plans
-from domain.model import CONSENT_DECISIONS, CONSENT_SCOPES, ETHNICITIES, MEETINGS, PARTICIPANTS
+from domain.model import CONSENT_DECISIONS, CONSENT_SCOPES, ETHNICITIES, HARM_TYPES, MEETINGS, PARTICIPANTS
 from domain.weighting import CONTEXT_KINDS, HOME_FAMILY, MAX_WEIGHT, WEIGHTED_AT
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -100,6 +100,9 @@ class RecordStrategyDiscussion(_Command):
     type: Literal["record_strategy_discussion"]
     occurred_on: IsoDate
     outcome: Literal["s47_roth", "s47_cp", "child_in_need", "early_help", "no_further_action"]
+    harm_types: list[Literal[HARM_TYPES]] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="the harm the discussion found: serious_youth_violence, cce, cse, "
+                                          "peer_abuse, intimate_partner_abuse, online_abuse, other")
 
 
 class RecordInitialConference(_Command):
@@ -266,7 +269,7 @@ COMMAND_EXAMPLES = {
         "reason": "The minutes were dated the day they were typed up"}},
     "strategy discussion": {"summary": "record_strategy_discussion opening a ROTH s.47 enquiry", "value": {
         "command_id": "0b8f5c1e-7d44-4a57-8a0c-1f2e3d4c5b6a", "type": "record_strategy_discussion",
-        "occurred_on": "2026-03-19", "outcome": "s47_roth"}},
+        "occurred_on": "2026-03-19", "outcome": "s47_roth", "harm_types": ["cce", "serious_youth_violence"]}},
     "initial conference with a plan": {"summary": "record_initial_conference making a plan", "value": {
         "command_id": "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f", "type": "record_initial_conference",
         "occurred_on": "2026-04-02", "decision": "plan", "categories": ["physical"]}},
@@ -444,7 +447,7 @@ EVENT_EXAMPLE = {
     "event_id": "c8f1a0de-2f5b-5b71-8d3e-6a9c0b1e2d34", "position": 1042, "version": 2,
     "type": "StrategyDiscussionHeld", "occurred_on": "2026-03-19", "recorded_at": "2026-03-19T14:02:11.384211+00:00",
     "actor": "lcs-integration", "actor_role": "system", "command_id": "0b8f5c1e-7d44-4a57-8a0c-1f2e3d4c5b6a",
-    "schema_version": 1, "data": {"outcome": "s47_roth", "pathway": "roth"}, "prev_hash": HASH_1, "hash": HASH_2,
+    "schema_version": 1, "data": {"outcome": "s47_roth", "pathway": "roth", "harm_types": ["cce"]}, "prev_hash": HASH_1, "hash": HASH_2,
 }
 ANSWER_EXAMPLE = {"journey_id": JOURNEY_ID, "events": [EVENT_EXAMPLE], "state": STATE_EXAMPLE}
 SUMMARY_EXAMPLE = {
@@ -563,6 +566,7 @@ class JourneyState(BaseModel):
     deadlines: list[Deadline]
     policy: str | None = None
     transfers: int = 0
+    harm_types: list[str] = Field(default_factory=list, description="harm types the strategy discussion found")
     closed: bool
     closed_on: date | None = None
     closure_reason: str | None

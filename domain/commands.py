@@ -31,6 +31,7 @@ class RecordStrategyDiscussion:
     actor: Actor
     occurred_on: date
     outcome: str
+    harm_types: tuple[str, ...] = ()  # HARM_TYPES: the harm the discussion found
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from domain.deadlines import MISSED, Deadline, open_deadlines
 from domain.errors import DomainError
 from domain.model import (
     ADULTHOOD, CATEGORIES, CLOSE_REASONS, CLOSED, CONSENT_DECISIONS, CONSENT_SCOPES, CP, EIGHTEENTH_BIRTHDAY,
-    ETHNICITIES, MEETINGS, NOT_STARTED, PARTICIPANTS, PLAN, REFERRAL, REVIEW_DECISIONS, ROLES, ROTH, SECTION_47,
+    ETHNICITIES, HARM_TYPES, MEETINGS, NOT_STARTED, PARTICIPANTS, PLAN, REFERRAL, REVIEW_DECISIONS, ROLES, ROTH, SECTION_47,
     SEXES, STEP_DOWNS, STRATEGY_OUTCOMES, CORE_GROUP, FIRST_CORE_GROUP, INITIAL_CONFERENCE, REVIEW_CONFERENCE,
     VISIT, Allocation, Consent, DeadlineKey, DeadlineRecord, Extension, JourneyState, Participation, Plan,
     initial_state,
@@ -178,8 +178,10 @@ def _strategy_discussion(state, cmd: c.RecordStrategyDiscussion, today, calendar
             "A strategy discussion cannot be recorded while a plan is in place; record a review conference instead.",
         )
     _check_date(cmd.occurred_on, today, state.last_step_on, "strategy discussion", "previous step")
+    for harm in cmd.harm_types:
+        _check_choice(harm, HARM_TYPES, "type of harm")
     pathway = S47_PATHWAYS.get(cmd.outcome)
-    held = e.StrategyDiscussionHeld(cmd.occurred_on, cmd.outcome, pathway)
+    held = e.StrategyDiscussionHeld(cmd.occurred_on, cmd.outcome, pathway, tuple(dict.fromkeys(cmd.harm_types)))
     if pathway:
         return [held]
     # No s.47 enquiry (or one that ends with no further action): the journey ends here.
@@ -504,6 +506,8 @@ def _started(s: JourneyState, ev: e.JourneyStarted) -> dict:
 
 def _strategy_held(s: JourneyState, ev: e.StrategyDiscussionHeld) -> dict:
     changes = dict(strategy_discussion_on=ev.occurred_on, last_step_on=ev.occurred_on)
+    if ev.harm_types:
+        changes.update(harm_types=ev.harm_types)
     if ev.pathway:
         changes.update(stage=SECTION_47, pathway=ev.pathway, s47_started_on=s.s47_started_on or ev.occurred_on)
     return changes

@@ -34,6 +34,7 @@ class StrategyDiscussionHeld:
     occurred_on: date
     outcome: str
     pathway: str | None  # set when the outcome opens a s.47 enquiry
+    harm_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ PLAN = "plan"  # on a ROTH or child protection plan
 CLOSED = "closed"
 
 CATEGORIES = ("physical", "emotional", "sexual", "neglect")
+# The kinds of harm outside the home the seed report's sites record (they have no place in the
+# CIN census, which is why sites kept them in spreadsheets).
+HARM_TYPES = ("serious_youth_violence", "cce", "cse", "peer_abuse", "intimate_partner_abuse", "online_abuse", "other")
 STRATEGY_OUTCOMES = ("s47_roth", "s47_cp", "child_in_need", "early_help", "no_further_action")
 STEP_DOWNS = ("child_in_need", "early_help", "none")
 REVIEW_DECISIONS = ("continue", "transfer_to_roth", "transfer_to_cp", "end_plan")
@@ -141,6 +144,7 @@ class JourneyState:
     pathway: str | None = None
     s47_started_on: date | None = None
     strategy_discussion_on: date | None = None  # the last one: the initial conference clock
+    harm_types: tuple[str, ...] = ()  # as the last strategy discussion that named any found them
     initial_conference_on: date | None = None
     plan: Plan | None = None
     last_core_group_on: date | None = None

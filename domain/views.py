@@ -37,6 +37,7 @@ def journey_view(
         "deadlines": [deadline_view(d) for d in deadlines],
         "policy": state.policy.version if state.policy else None,
         "transfers": state.transfers,
+        "harm_types": list(state.harm_types),
         "closed": state.closed,
         "closed_on": to_data(state.closed_on),
         "closure_reason": state.closure_reason,

@@ -280,3 +280,16 @@ def test_no_transition_prompt_before_seventeen_and_no_plan_before_it():
     state = run([chaired_start()], TODAY)[0]  # born 1 Jun 2010: 16 today
     assert journey_view(state, CALENDAR, TODAY)["transition_plan_due"] is False
     assert refused(state, RecordTransitionPlan(cid(), PRACTITIONER, date(2026, 11, 2))) == "not_yet_seventeen"
+
+
+# --- harm types -------------------------------------------------------------------------------
+
+def test_the_strategy_discussion_records_the_harm_it_found():
+    from domain.commands import RecordStrategyDiscussion
+
+    discussion = RecordStrategyDiscussion(cid(), PRACTITIONER, SD_ON, "s47_roth", ("cce", "serious_youth_violence", "cce"))
+    state, events = run([chaired_start(), discussion], TODAY)
+    assert events[-1].harm_types == ("cce", "serious_youth_violence")
+    assert journey_view(state, CALENDAR, TODAY)["harm_types"] == ["cce", "serious_youth_violence"]
+    wrong = RecordStrategyDiscussion(cid(), PRACTITIONER, SD_ON, "s47_roth", ("gang",))
+    assert refused(run([chaired_start()], TODAY)[0], wrong) == "invalid_value"
