@@ -47,6 +47,8 @@ def parser() -> argparse.ArgumentParser:
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     for module in AUDIT_COMMANDS:
         importlib.import_module(module).register(audit_commands)
+    report = sub.add_parser("report", help="reports from the event log: the ROTH dataset as CSV or XLSX")
+    importlib.import_module("cli.report").register(report.add_subparsers(dest="report_command", required=True))
     token = sub.add_parser("token", help="bearer tokens for the embedded service's HTTP API")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help="print a new bearer token for one role in one LA")
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         # The chains (cli/show.py), then the signed checkpoints (cli/audit.py).
         from cli import audit
         return audit.verify_main(args)
-    if args.command == "audit":
+    if args.command in ("audit", "report"):
         return args.run(args)
     if args.command == "rebuild":
         from cli import rebuild

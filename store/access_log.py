@@ -71,6 +71,8 @@ WHAT = {
     JOURNEY_PAGE: "the dashboard's journey page (state, deadlines, timeline, plan, participation)",
     JOURNEY_RECORD: "the journey's state and chronology from the event log (`pathways journey`)",
     ACCESS_LOG: "the access log itself: per journey (journey_id set) or per user (detail: the actor)",
+    "audit_bundle": "the journey's events in an audit bundle (`pathways audit export`)",
+    "roth_dataset": "the journey's row in the ROTH dataset (GET /v1/reports/roth-dataset, `pathways report roth-dataset`)",
 }
 # What a code looks like: a code, never free text.
 WHAT_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

@@ -1,0 +1,1 @@
+"""Reports read from the read models and the event log (no service needed): the ROTH dataset."""
