@@ -20,7 +20,7 @@ from typing import Iterator
 
 import pytest
 import structlog
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from store.engine import execute_autocommit, make_engine, migrate, normalise_url
 from store.events import EventStore
@@ -106,6 +106,23 @@ def keep_logging() -> Iterator[None]:
         yield
     finally:
         structlog.configure(**previous)
+
+
+@pytest.fixture
+def app_engine(store_url: str) -> Iterator[Engine]:
+    """Connections acting as the application role, as production's login role does."""
+    engine = make_engine(store_url)
+
+    @event.listens_for(engine, "connect")
+    def _become_app(dbapi_connection, connection_record) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET ROLE pathways_app")
+        dbapi_connection.commit()
+
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

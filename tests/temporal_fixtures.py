@@ -153,6 +153,22 @@ async def http(temporal_env, settings, store, worker, token_file):
             yield client
 
 
+@pytest.fixture(scope="module")
+async def dashboard_app(temporal_env, settings, store, worker, token_file):
+    """The live app whose dashboard judges "today" by the test server's clock."""
+    from api.app import create_app
+    from api.dashboard import dashboard_today
+
+    app = create_app(settings, temporal=temporal_env.client, store=store, identity=token_file)
+
+    async def test_server_today():
+        return london_date(await temporal_env.get_current_time())
+
+    app.dependency_overrides[dashboard_today] = test_server_today
+    async with app.router.lifespan_context(app):
+        yield app
+
+
 def auth(tokens: dict, role: str = "practitioner", la: str = "873") -> dict:
     return {"Authorization": f"Bearer {tokens[(role, la)]}"}
 

@@ -20,11 +20,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from api.dashboard import dashboard_today
 from api.dashboard import routes as dashboard_routes
 from store.access_log import access_by_user, access_for_journey
 from store.schema import access_log
-from workflows.local_time import london_date
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -332,20 +330,6 @@ async def test_the_audit_endpoint_is_in_the_openapi_document(http):
 
 
 # --- the dashboard ----------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-async def dashboard_app(temporal_env, settings, store, worker, token_file):
-    from api.app import create_app
-
-    app = create_app(settings, temporal=temporal_env.client, store=store, identity=token_file)
-
-    async def test_server_today():
-        return london_date(await temporal_env.get_current_time())
-
-    app.dependency_overrides[dashboard_today] = test_server_today
-    async with app.router.lifespan_context(app):
-        yield app
-
 
 async def signed_in(app, user: User) -> httpx.AsyncClient:
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dashboard.test")

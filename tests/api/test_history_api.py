@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from test_access_log import User, dashboard_app, signed_in  # noqa: F401 (dashboard_app: a fixture)
+from test_access_log import User, signed_in
 from test_contract import Api
 from temporal_fixtures import auth
 

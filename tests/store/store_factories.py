@@ -45,6 +45,26 @@ def new_events(count: int, **kwargs: Any) -> list[NewEvent]:
     return [new_event(**kwargs) for _ in range(count)]
 
 
+def interleaved_log(store, layout: list[tuple[str, int]], command_ids: bool = False) -> dict[tuple[str, int], Any]:
+    """Append batches of (stream letter, count) in `layout` order, each letter its own
+    journey; the stored events by (letter, version). With `command_ids`, every column is
+    filled in (each event its own command id)."""
+    letters = sorted({letter for letter, _ in layout})
+    streams = {letter: new_journey_id() for letter in letters}
+    versions = dict.fromkeys(letters, 0)
+    by_key = {}
+    for letter, count in layout:
+        batch = []
+        for n in range(count):
+            number = versions[letter] + n + 1
+            extra = {"command_id": f"cmd-{letter}-{number}"} if command_ids else {}
+            batch.append(new_event(data={"note_ref": f"{letter}-{number}", "count": n}, **extra))
+        for stored in store.append(streams[letter], versions[letter], batch):
+            by_key[(letter, stored.version)] = stored
+        versions[letter] += count
+    return by_key
+
+
 def summary(journey_id: str, version: int, **overrides: Any) -> JourneySummary:
     values: dict[str, Any] = dict(
         journey_id=journey_id,

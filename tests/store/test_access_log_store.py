@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
 
 import pytest
-from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from store.access_log import (
     ACCESS_LOG, API, CLI, DASHBOARD, EVENTS, JOURNEY, JOURNEY_LIST, Access, access_by_user, access_for_journey,
     record_access,
 )
-from store.engine import make_engine
 from store.schema import access_log
 
 postgresql_only = pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
@@ -142,23 +140,6 @@ def test_truncate_is_refused_too(store_engine: Engine) -> None:
         with store_engine.begin() as connection:
             connection.execute(text("TRUNCATE access_log"))
     assert count(store_engine) == 1
-
-
-@pytest.fixture
-def app_engine(store_url: str) -> Iterator[Engine]:
-    """Connections acting as the application role, as production's login role does."""
-    engine = make_engine(store_url)
-
-    @event.listens_for(engine, "connect")
-    def _become_app(dbapi_connection, connection_record) -> None:
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET ROLE pathways_app")
-        dbapi_connection.commit()
-
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 @postgresql_only

@@ -33,7 +33,7 @@ from store.events import EventStore
 from store.records import StoredEvent
 from store.schema import access_log, checkpoints, events
 from store.verify import verify_log
-from store_factories import TickingClock, guards_off, is_postgresql, new_event, new_journey_id
+from store_factories import TickingClock, guards_off, interleaved_log, is_postgresql, new_event, new_journey_id
 
 # As in test_store_verify.py: streams A (4 events), B (3) and C (2), interleaved:
 #   1 A1, 2 A2, 3 B1, 4 C1, 5 A3, 6 B2, 7 B3, 8 A4, 9 C2
@@ -51,18 +51,7 @@ def store(store_engine: Engine) -> EventStore:
 @pytest.fixture
 def log(store: EventStore) -> dict[tuple[str, int], StoredEvent]:
     """The stored events by (stream letter, version); every column filled in."""
-    streams = {letter: new_journey_id() for letter in "ABC"}
-    versions = dict.fromkeys("ABC", 0)
-    by_key = {}
-    for letter, count in LAYOUT:
-        batch = [
-            new_event(data={"note_ref": f"{letter}-{versions[letter] + n + 1}", "count": n},
-                      command_id=f"cmd-{letter}-{versions[letter] + n + 1}")
-            for n in range(count)
-        ]
-        for stored in store.append(streams[letter], versions[letter], batch):
-            by_key[(letter, stored.version)] = stored
-        versions[letter] += count
+    by_key = interleaved_log(store, LAYOUT, command_ids=True)
     assert [by_key[("A", v)].position for v in range(1, 5)] == A_POSITIONS
     return by_key
 

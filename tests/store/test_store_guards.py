@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterator
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from store.engine import make_engine
 from store.events import EventStore
 from store_factories import deadline, new_events, new_journey_id, notification, summary
 
@@ -52,23 +50,6 @@ def test_the_trigger_refuses_truncate(logged: EventStore, store_engine: Engine) 
             connection.execute(text("TRUNCATE events"))
 
     assert len(logged.read_all()) == 3
-
-
-@pytest.fixture
-def app_engine(store_url: str) -> Iterator[Engine]:
-    """Connections acting as the application role, as production's login role does."""
-    engine = make_engine(store_url)
-
-    @event.listens_for(engine, "connect")
-    def _become_app(dbapi_connection, connection_record) -> None:
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET ROLE pathways_app")
-        dbapi_connection.commit()
-
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 @postgresql_only

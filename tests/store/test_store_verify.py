@@ -13,7 +13,7 @@ from store.events import EventStore
 from store.records import StoredEvent
 from store.schema import events
 from store.verify import Problem, Verification, verify_log
-from store_factories import TickingClock, guards_off, new_event, new_journey_id
+from store_factories import TickingClock, guards_off, interleaved_log
 
 # Streams A (4 events), B (3) and C (2), interleaved: positions 1..9 are
 #   1 A1, 2 A2, 3 B1, 4 C1, 5 A3, 6 B2, 7 B3, 8 A4, 9 C2
@@ -28,17 +28,7 @@ def store(store_engine: Engine) -> EventStore:
 @pytest.fixture
 def log(store: EventStore) -> dict[tuple[str, int], StoredEvent]:
     """The stored events by (stream letter, version)."""
-    streams = {letter: new_journey_id() for letter in "ABC"}
-    versions = dict.fromkeys("ABC", 0)
-    by_key = {}
-    for letter, count in LAYOUT:
-        batch = [
-            new_event(data={"note_ref": f"{letter}-{versions[letter] + n + 1}", "count": n})
-            for n in range(count)
-        ]
-        for stored in store.append(streams[letter], versions[letter], batch):
-            by_key[(letter, stored.version)] = stored
-        versions[letter] += count
+    by_key = interleaved_log(store, LAYOUT)
     assert [by_key[key].position for key in sorted(by_key)] == [1, 2, 5, 8, 3, 6, 7, 4, 9]
     return by_key
 
