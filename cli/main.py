@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
+import logging
 import os
 import sys
 
@@ -85,5 +87,21 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def entry() -> None:
+    """The installed `pathways` script: run the command, then leave without interpreter teardown.
+
+    temporalio's Rust client threads can still be calling into Python while the interpreter
+    finalizes, which aborts the process ("PyGILState_Release ... must be current") after the
+    command has done all its work (temporalio/sdk-python issue 300). So once the command
+    returns, run the exit handlers, flush what was written and exit directly with its code.
+    """
+    code = main()
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
