@@ -12,7 +12,8 @@ Every role reads everything in its own LA and nothing outside it. What each may 
 
 Ordinary commands are the casework: the steps of the journey, and the ROTH practice
 commands (allocate_case, assign_chair, record_context_weighting, update_plan,
-record_participation, record_consent, record_transition_plan). Context cases are referring a
+record_participation, record_consent, record_transition_plan) and the census commands
+(record_census_details, record_assessment). Context cases are referring a
 context and recording its conferences, actions and closure.
 
 The journey's rules (domain/decider.py) already refuse an auditor anything, anyone but a

@@ -17,6 +17,7 @@ from uuid import UUID
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 from pydantic_core import PydanticCustomError
 
+from domain import census
 from domain import contexts as ctx
 from domain import plans
 from domain.model import CONSENT_DECISIONS, CONSENT_SCOPES, ETHNICITIES, HARM_TYPES, MEETINGS, PARTICIPANTS
@@ -237,6 +238,34 @@ class RecordTransitionPlan(_Command):
     note: Text | None = None
 
 
+class RecordCensusDetails(_Command):
+    """What the CIN census asks about the child and the referral. Each field given replaces
+    what was recorded; a field left out keeps it. The UPN's check letter is checked
+    (409 invalid_upn); a UPN and a reason for not having one replace each other."""
+
+    type: Literal["record_census_details"]
+    upn: Annotated[str, Field(min_length=13, max_length=13, description="unique pupil number")] | None = None
+    upn_unknown: Literal[census.UPN_UNKNOWN] | None = Field(  # type: ignore[valid-type]
+        None, description="why there is no UPN (UN1-UN10)")
+    disabilities: list[Literal[census.DISABILITIES]] | None = Field(  # type: ignore[valid-type]
+        None, description="DfE disability codes; NONE alone when there is none")
+    referral_source: Literal[census.REFERRAL_SOURCES] | None = Field(  # type: ignore[valid-type]
+        None, description="who made the referral (DfE codes 1A-10)")
+    primary_need: Literal[census.PRIMARY_NEEDS] | None = Field(  # type: ignore[valid-type]
+        None, description="the child's primary need at referral (N0-N9)")
+
+
+class RecordAssessment(_Command):
+    """A child and family assessment: recording one again with the same start date
+    completes or amends it. A completed (authorised) assessment names its factors."""
+
+    type: Literal["record_assessment"]
+    started_on: IsoDate
+    authorised_on: IsoDate | None = Field(None, description="the day it was authorised (completed)")
+    factors: list[Literal[census.ASSESSMENT_FACTORS]] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="DfE factor codes found, e.g. 11A (CSE), 24A (CCE); 21 alone: none found")
+
+
 class CorrectEvent(_Command):
     """Put right what a practitioner got wrong in an earlier event: a date (`occurred_on`,
     as YYYY-MM-DD), the plan's `categories` (a list), or the s.47 `outcome` (s47_roth or
@@ -254,13 +283,14 @@ Command = Annotated[
     Union[RecordStrategyDiscussion, RecordInitialConference, RecordCoreGroup, RecordVisit,
           RecordReviewConference, ExtendDeadline, CloseJourney, ChangePolicy,
           AllocateCase, AssignChair, RecordContextWeighting, UpdatePlan, RecordParticipation,
-          RecordConsent, RecordTransitionPlan, CorrectEvent],
+          RecordConsent, RecordTransitionPlan, RecordCensusDetails, RecordAssessment, CorrectEvent],
     Field(discriminator="type"),
 ]
 COMMAND_TYPES = ("record_strategy_discussion", "record_initial_conference", "record_core_group", "record_visit",
                  "record_review_conference", "extend_deadline", "close_journey", "change_policy",
                  "allocate_case", "assign_chair", "record_context_weighting", "update_plan", "record_participation",
-                 "record_consent", "record_transition_plan", "correct_event")
+                 "record_consent", "record_transition_plan", "record_census_details", "record_assessment",
+                 "correct_event")
 
 COMMAND_EXAMPLES = {
     "correction": {"summary": "correct_event: the conference's minutes were dated wrongly", "value": {
@@ -348,6 +378,12 @@ COMMAND_EXAMPLES = {
     "transition plan": {"summary": "record_transition_plan (from the 17th birthday)", "value": {
         "command_id": "a6b7c8d9-e0f1-4a2b-9c3d-5e6f7a8b9c0d", "type": "record_transition_plan",
         "occurred_on": "2027-05-20", "note": "Adult transitions team and a leaving-care adviser agreed"}},
+    "census details": {"summary": "record_census_details the CIN census asks for", "value": {
+        "command_id": "b7c8d9e0-f1a2-4b3c-8d4e-6f7a8b9c0d1e", "type": "record_census_details",
+        "upn": "A950000178301", "disabilities": ["NONE"], "referral_source": "6", "primary_need": "N1"}},
+    "assessment": {"summary": "record_assessment completed with its factors", "value": {
+        "command_id": "c8d9e0f1-a2b3-4c4d-9e5f-7a8b9c0d1e2f", "type": "record_assessment",
+        "started_on": "2026-03-23", "authorised_on": "2026-04-24", "factors": ["11A", "24A", "10A"]}},
 }
 
 
@@ -584,6 +620,10 @@ class JourneyState(BaseModel):
     consents: list[ConsentRecord] = Field(default_factory=list, description="every decision, oldest first")
     transition_plan_on: date | None = None
     transition_plan_due: bool = Field(False, description="17 or over, open, and no transition plan recorded yet")
+    census: dict[str, Any] | None = Field(None, description="what the CIN census asks: upn, upn_unknown, disabilities, "
+                                          "referral_source, primary_need (record_census_details)")
+    assessments: list[dict[str, Any]] = Field(default_factory=list, description="started_on, authorised_on, factors "
+                                              "(record_assessment), by start date")
     version: int
 
 

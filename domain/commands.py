@@ -164,6 +164,32 @@ class RecordTransitionPlan:
 
 
 @dataclass(frozen=True)
+class RecordCensusDetails:
+    """What the CIN census asks about the child and the referral (domain/census.py): each
+    field given replaces what was recorded; a field left out keeps it."""
+
+    command_id: str
+    actor: Actor
+    upn: str | None = None
+    upn_unknown: str | None = None
+    disabilities: tuple[str, ...] | None = None
+    referral_source: str | None = None
+    primary_need: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordAssessment:
+    """A child and family assessment, when started, and when authorised with the factors it
+    found. Recording one again with the same start date completes or amends it."""
+
+    command_id: str
+    actor: Actor
+    started_on: date
+    authorised_on: date | None = None
+    factors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CorrectedFact:
     """The stored event a correction names, as the service found it in the journey's log:
     the rules are pure, so the fact is told to them (None when the journey has no such event)."""
@@ -201,7 +227,7 @@ Command = (
     StartJourney | RecordStrategyDiscussion | RecordInitialConference | RecordCoreGroup
     | RecordVisit | RecordReviewConference | ExtendDeadline | CloseJourney | ChangePolicy
     | AllocateCase | AssignChair | RecordContextWeighting | UpdatePlan | RecordParticipation
-    | RecordConsent | RecordTransitionPlan | CorrectEvent | ObserveDay
+    | RecordConsent | RecordTransitionPlan | RecordCensusDetails | RecordAssessment | CorrectEvent | ObserveDay
 )
 
 # The contract's snake_case names (API.md) for the commands callers send.
@@ -222,6 +248,8 @@ COMMAND_TYPES: dict[str, type] = {
     "record_participation": RecordParticipation,
     "record_consent": RecordConsent,
     "record_transition_plan": RecordTransitionPlan,
+    "record_census_details": RecordCensusDetails,
+    "record_assessment": RecordAssessment,
     "correct_event": CorrectEvent,
     "observe_day": ObserveDay,
 }

@@ -22,6 +22,7 @@ from domain.model import (
     VISIT, Allocation, Consent, DeadlineKey, DeadlineRecord, Extension, JourneyState, Participation, Plan,
     initial_state,
 )
+from domain import census
 from domain import plans as p
 from domain.corrections import corrected, decide_correction
 from domain.weighting import (
@@ -471,6 +472,47 @@ def _transition_plan(state, cmd: c.RecordTransitionPlan, today, calendar):
     return [e.TransitionPlanRecorded(cmd.occurred_on, note)]
 
 
+def _census_details(state, cmd: c.RecordCensusDetails, today, calendar):
+    given = (cmd.upn, cmd.upn_unknown, cmd.disabilities, cmd.referral_source, cmd.primary_need)
+    if all(value is None for value in given):
+        raise DomainError("invalid_value", "Give at least one of upn, upn_unknown, disabilities, referral_source, primary_need.")
+    if cmd.upn is not None and cmd.upn_unknown is not None:
+        raise DomainError("invalid_value", "Give either the UPN or why it is unknown, not both.")
+    if cmd.upn is not None:
+        problem = census.upn_problem(cmd.upn)
+        if problem:
+            raise DomainError("invalid_upn", f"{cmd.upn!r} is not a UPN: {problem}")
+    if cmd.upn_unknown is not None:
+        _check_choice(cmd.upn_unknown, census.UPN_UNKNOWN, "reason for no UPN")
+    if cmd.disabilities is not None:
+        for code in cmd.disabilities:
+            _check_choice(code, census.DISABILITIES, "disability code")
+        if len(set(cmd.disabilities)) != len(cmd.disabilities):
+            raise DomainError("invalid_value", "A disability is listed twice.")
+        if census.NO_DISABILITY in cmd.disabilities and len(cmd.disabilities) > 1:
+            raise DomainError("invalid_value", "NONE cannot be listed with a disability.")
+    if cmd.referral_source is not None:
+        _check_choice(cmd.referral_source, census.REFERRAL_SOURCES, "referral source")
+    if cmd.primary_need is not None:
+        _check_choice(cmd.primary_need, census.PRIMARY_NEEDS, "primary need code")
+    return [e.CensusDetailsRecorded(today, cmd.upn, cmd.upn_unknown, cmd.disabilities, cmd.referral_source, cmd.primary_need)]
+
+
+def _assessment(state, cmd: c.RecordAssessment, today, calendar):
+    _check_date(cmd.started_on, today, state.referral_date, "assessment start", "referral")
+    for code in cmd.factors:
+        _check_choice(code, census.ASSESSMENT_FACTORS, "assessment factor code")
+    if len(set(cmd.factors)) != len(cmd.factors):
+        raise DomainError("invalid_value", "An assessment factor is listed twice.")
+    if census.NO_FACTORS in cmd.factors and len(cmd.factors) > 1:
+        raise DomainError("invalid_value", "Factor 21 (no factors identified) cannot be listed with other factors.")
+    if cmd.authorised_on is not None:
+        _check_date(cmd.authorised_on, today, cmd.started_on, "assessment authorisation", "assessment's start")
+        if not cmd.factors:
+            raise DomainError("factors_required", "A completed assessment names the factors it found (21 when it found none).")
+    return [e.AssessmentRecorded(cmd.started_on, cmd.authorised_on, tuple(cmd.factors))]
+
+
 _DECIDERS = {
     c.StartJourney: _start,
     c.RecordStrategyDiscussion: _strategy_discussion,
@@ -488,6 +530,8 @@ _DECIDERS = {
     c.RecordParticipation: _participation,
     c.RecordConsent: _consent,
     c.RecordTransitionPlan: _transition_plan,
+    c.RecordCensusDetails: _census_details,
+    c.RecordAssessment: _assessment,
     c.CorrectEvent: lambda state, cmd, today, calendar: decide_correction(state, cmd, today),
     c.ObserveDay: _observe_day,
 }
@@ -612,6 +656,27 @@ def _transition_planned(s: JourneyState, ev: e.TransitionPlanRecorded) -> dict:
     return dict(transition_plan_on=ev.occurred_on)
 
 
+def _census_recorded(s: JourneyState, ev: e.CensusDetailsRecorded) -> dict:
+    was = s.census
+    upn, upn_unknown = was.upn, was.upn_unknown
+    if ev.upn is not None:  # a UPN and the reason there is none replace each other
+        upn, upn_unknown = ev.upn, None
+    elif ev.upn_unknown is not None:
+        upn, upn_unknown = None, ev.upn_unknown
+    return dict(census=census.CensusDetails(
+        upn=upn, upn_unknown=upn_unknown,
+        disabilities=was.disabilities if ev.disabilities is None else ev.disabilities,
+        referral_source=ev.referral_source or was.referral_source,
+        primary_need=ev.primary_need or was.primary_need,
+    ))
+
+
+def _assessed(s: JourneyState, ev: e.AssessmentRecorded) -> dict:
+    others = tuple(a for a in s.assessments if a.started_on != ev.occurred_on)
+    recorded = census.Assessment(ev.occurred_on, ev.authorised_on, ev.factors)
+    return dict(assessments=tuple(sorted((*others, recorded), key=lambda a: a.started_on)))
+
+
 _EVOLVERS = {
     e.JourneyStarted: _started,
     e.StrategyDiscussionHeld: _strategy_held,
@@ -637,4 +702,6 @@ _EVOLVERS = {
     e.ConsentRecorded: _consented,
     e.TransitionPlanRecorded: _transition_planned,
     e.EventCorrected: corrected,
+    e.CensusDetailsRecorded: _census_recorded,
+    e.AssessmentRecorded: _assessed,
 }

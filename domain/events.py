@@ -190,6 +190,23 @@ class TransitionPlanRecorded:
 
 
 @dataclass(frozen=True)
+class CensusDetailsRecorded:
+    occurred_on: date  # the day it was recorded
+    upn: str | None
+    upn_unknown: str | None
+    disabilities: tuple[str, ...] | None
+    referral_source: str | None
+    primary_need: str | None
+
+
+@dataclass(frozen=True)
+class AssessmentRecorded:
+    occurred_on: date  # the day the assessment started
+    authorised_on: date | None
+    factors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class EventCorrected:
     """A field of an earlier event put right. The original stays in the log as it was
     recorded; readers show the two side by side, and the state follows the correction."""
@@ -217,6 +234,7 @@ Event = (
     | DeadlineExtended | DeadlineApproaching | DeadlineMissed | TimescalePolicyChanged
     | EighteenthBirthdayReached | JourneyClosed | CaseAllocated | ChairAssigned | ContextWeightingRecorded
     | PlanUpdated | ParticipationRecorded | ConsentRecorded | TransitionPlanRecorded | EventCorrected
+    | CensusDetailsRecorded | AssessmentRecorded
 )
 
 EVENT_TYPES: dict[str, type] = {
@@ -227,6 +245,7 @@ EVENT_TYPES: dict[str, type] = {
         DeadlineExtended, DeadlineApproaching, DeadlineMissed, TimescalePolicyChanged,
         EighteenthBirthdayReached, JourneyClosed, CaseAllocated, ChairAssigned, ContextWeightingRecorded,
         PlanUpdated, ParticipationRecorded, ConsentRecorded, TransitionPlanRecorded, EventCorrected,
+        CensusDetailsRecorded, AssessmentRecorded,
     )
 }
 

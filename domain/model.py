@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from domain.census import Assessment, CensusDetails
 from domain.plans import PlanVersion
 from domain.timescales import TimescalePolicy
 from domain.weighting import ContextWeighting
@@ -173,6 +174,9 @@ class JourneyState:
     participation: tuple[Participation, ...] = ()
     consents: tuple[Consent, ...] = ()
     transition_plan_on: date | None = None
+    # What the CIN census asks that the steps above do not say (domain/census.py).
+    census: CensusDetails = CensusDetails()
+    assessments: tuple[Assessment, ...] = ()  # by start date
     version: int = 0
 
 

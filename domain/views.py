@@ -43,6 +43,9 @@ def journey_view(
         "closure_reason": state.closure_reason,
         "step_down": state.step_down,
         **practice_view(state, today),
+        # What the CIN census asks that the steps do not say (reports/cin_census.py).
+        "census": to_data(state.census),
+        "assessments": to_data(state.assessments),
         "version": state.version,
     }
 

@@ -407,6 +407,15 @@ def _describe_practice(type_name: str, ev: Any) -> tuple[str, str | None] | None
         return f"Consent to share {ev.decision}", f"{_WHO.get(ev.given_by, ev.given_by)}: {_list(ev.scope)}" if ev.scope else _WHO.get(ev.given_by)
     if type_name == "TransitionPlanRecorded":
         return "Transition plan made", None
+    if type_name == "CensusDetailsRecorded":
+        # Codes only: the UPN itself is the child's identifier and stays off the timeline.
+        given = [name for name, value in (("UPN", ev.upn), ("reason for no UPN", ev.upn_unknown),
+                 ("disabilities", ev.disabilities), ("referral source", ev.referral_source),
+                 ("primary need", ev.primary_need)) if value is not None]
+        return "Census details recorded", _list(given)
+    if type_name == "AssessmentRecorded":
+        found = f"factors {_list(ev.factors)}" if ev.factors else "no factors yet"
+        return ("Assessment authorised" if ev.authorised_on else "Assessment started"), found
     return None
 
 

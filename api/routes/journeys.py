@@ -131,6 +131,8 @@ async def start_journey(
             ("duplicate_goal", "Two goals have the same id."),
             ("scope_required", "Say whom the consent to share covers (education, health, police, ...)."),
             ("not_yet_seventeen", "A transition plan is made once the young person is 17."),
+            ("invalid_upn", "'R247962919251' is not a UPN: The check letter of this UPN should be Q: a character has been mistyped."),
+            ("factors_required", "A completed assessment names the factors it found (21 when it found none)."),
             ("event_not_found", "This journey has no such event."),
             ("not_correctable", "Only the latest strategy discussion can be corrected, while nothing recorded since rests "
                                 "on it; put it right at the next step instead."),

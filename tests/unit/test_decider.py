@@ -284,6 +284,8 @@ def test_evolve_builds_a_well_formed_state_for_every_event_type():
         e.ConsentRecorded(BENCH_TODAY, "parent_carer", "given", ("health",)),
         e.TransitionPlanRecorded(BENCH_TODAY, None),
         e.EventCorrected(BENCH_TODAY, "ev-1", "ReviewConferenceHeld", "categories", ("emotional",), ("neglect",), "r"),
+        e.CensusDetailsRecorded(BENCH_TODAY, "A950000178301", None, ("NONE",), "6", "N1"),
+        e.AssessmentRecorded(BENCH_TODAY, BENCH_TODAY, ("24A",)),
     ]
     state = on_plan()
     for event in hand_made:
