@@ -4,6 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# DfE's CIN census validator, in an environment of its own (reports/cin_validation.py).
+CIN_VENV := .venv-cin
+CIN_STAMP := $(CIN_VENV)/.installed
 # The browser tests (tests/browser) drive Debian's Chromium, not a Playwright download.
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -16,14 +19,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# It pins pandas 1.5 (with numpy<2), which the service's own environment must not be held to;
+# made afresh whenever its pinned list changes.
+$(CIN_STAMP): tools/cin-validator.txt
+	rm -rf $(CIN_VENV)
+	$(PYTHON) -m venv $(CIN_VENV)
+	$(CIN_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/cin-validator.txt
+	touch $(CIN_STAMP)
+
+run: $(STAMP) $(CIN_STAMP)
 	$(BIN)/pathways up $(ARGS)
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CIN_STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) $(CIN_VENV) var
 
 # Installed only where it is missing; stops with the reason if it cannot be.
 $(CHROMIUM):

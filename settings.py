@@ -15,6 +15,9 @@ from pathlib import Path
 DEFAULT_DATA_DIR = Path("var")
 # The checkpoint signing key's file name in a data folder (PATHWAYS_CHECKPOINT_KEY_FILE overrides).
 CHECKPOINT_KEY_FILE = "checkpoint.key"
+# The interpreter of DfE's CIN census validator (reports/cin_validation.py): its own virtual
+# environment, which `make` creates in the project folder (PATHWAYS_CIN_VALIDATOR_PYTHON overrides).
+DEFAULT_CIN_VALIDATOR_PYTHON = Path(__file__).resolve().parent / ".venv-cin" / "bin" / "python"
 # Settings field -> environment variable, for the webhook delivery knobs (all in seconds).
 WEBHOOK_VARIABLES = {
     "webhook_retry_initial_seconds": "PATHWAYS_WEBHOOK_RETRY_INITIAL_SECONDS",
@@ -71,6 +74,8 @@ class Settings:
     # folder (`checkpoint_key_path`). A Temporal Schedule writes a checkpoint this often.
     checkpoint_key_file: Path | None = None
     checkpoint_interval_seconds: float = 3600.0
+    # DfE's CIN census validator runs under its own Python (it pins pandas 1.5 and numpy<2).
+    cin_validator_python: Path = DEFAULT_CIN_VALIDATOR_PYTHON
 
     @property
     def checkpoint_key_path(self) -> Path:
@@ -112,6 +117,10 @@ class Settings:
             checkpoint_interval_seconds=float(
                 env.get("PATHWAYS_CHECKPOINT_INTERVAL_SECONDS") or defaults.checkpoint_interval_seconds
             ),
+            cin_validator_python=(
+                Path(env["PATHWAYS_CIN_VALIDATOR_PYTHON"]) if env.get("PATHWAYS_CIN_VALIDATOR_PYTHON")
+                else defaults.cin_validator_python
+            ),
         )
 
     @classmethod
@@ -150,6 +159,7 @@ class Settings:
             "PATHWAYS_OIDC_LA_CLAIM": self.oidc_la_claim,
             "PATHWAYS_CHECKPOINT_KEY_FILE": "" if self.checkpoint_key_file is None else str(self.checkpoint_key_file),
             "PATHWAYS_CHECKPOINT_INTERVAL_SECONDS": str(self.checkpoint_interval_seconds),
+            "PATHWAYS_CIN_VALIDATOR_PYTHON": str(self.cin_validator_python),
         }
 
 

@@ -11,7 +11,7 @@ from temporalio.client import Client
 from api import errors, logging as request_logging
 from api.identity import AnyOf, Identity, TokenFile
 from api.dashboard import router as dashboard_router
-from api.routes import audit, chairs, contexts, history, journeys, manager, reports, webhooks
+from api.routes import audit, census, chairs, contexts, history, journeys, manager, reports, webhooks
 from api.services import Services
 from settings import Settings
 from store.engine import make_engine
@@ -63,6 +63,7 @@ def create_app(
     app.include_router(webhooks.router)
     app.include_router(audit.router)
     app.include_router(reports.router)
+    app.include_router(census.router)
     app.include_router(dashboard_router)
     return app
 

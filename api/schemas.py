@@ -246,7 +246,7 @@ class RecordCensusDetails(_Command):
     type: Literal["record_census_details"]
     upn: Annotated[str, Field(min_length=13, max_length=13, description="unique pupil number")] | None = None
     upn_unknown: Literal[census.UPN_UNKNOWN] | None = Field(  # type: ignore[valid-type]
-        None, description="why there is no UPN (UN1-UN10)")
+        None, description="why there is no UPN (UN1-UN7)")
     disabilities: list[Literal[census.DISABILITIES]] | None = Field(  # type: ignore[valid-type]
         None, description="DfE disability codes; NONE alone when there is none")
     referral_source: Literal[census.REFERRAL_SOURCES] | None = Field(  # type: ignore[valid-type]

@@ -1,11 +1,13 @@
 """`pathways report ...`: reports read from the log and its read models, no service needed.
 
     pathways report roth-dataset --la 873 --from 2026-04-01 --to 2027-03-31 --format xlsx --out roth.xlsx
+    pathways report cin-census --la 873 --year 2025-26 --out cin.xml [--companion roth.csv] [--check]
 
 The ROTH dataset (reports/roth_dataset.py) hands over a row of a young person's data per
-journey, so each journey exported is recorded in the access log (channel "cli", the operating
-system user as the actor, what "roth_dataset") before the file is written; if that cannot be
-recorded, nothing is written.
+journey, and the CIN census return (reports/cin_census.py) every young person's identifiers
+and history, so each journey exported is recorded in the access log (channel "cli", the
+operating system user as the actor, what "roth_dataset" or "cin_census") before the file is
+written; if that cannot be recorded, nothing is written.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from pathlib import Path
 
 from settings import DEFAULT_DATA_DIR
 
-ROTH_DATASET = "roth_dataset"  # the access log's code, as the HTTP API's (api/routes/reports.py)
+ROTH_DATASET = "roth_dataset"  # the access log's codes, as the HTTP API's (api/routes/reports.py, census.py)
+CIN_CENSUS = "cin_census"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -34,15 +37,44 @@ def register(commands: argparse._SubParsersAction) -> None:
     roth.add_argument("--out", metavar="FILE", required=True, help="the file to write (- for stdout, csv only)")
     roth.set_defaults(run=roth_dataset_main)
 
+    help_ = "write the CIN census return for a collection year as DfE's XML, with the companion file keeping the ROTH mark"
+    census = commands.add_parser("cin-census", help=help_, description=help_)
+    census.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="the embedded service's data folder (default ./var)")
+    census.add_argument("--la", metavar="CODE", required=True, help="the LA's three-digit DfE code, e.g. 873")
+    census.add_argument("--year", required=True, help="the collection year, like 2025-26 (1 April 2025 to 31 March 2026)")
+    census.add_argument("--out", metavar="FILE", required=True, help="the XML file to write")
+    census.add_argument("--companion", metavar="FILE",
+                        help="the companion CSV to write (default: the XML's name with -roth.csv)")
+    census.add_argument("--check", action="store_true",
+                        help="check the return with DfE's rules and list what to put right, journey by journey "
+                             "(exit status 1 if DfE would refuse it)")
+    census.add_argument("--ruleset", help="DfE's rules to check with (default: the year's own, e.g. cin2025_26)")
+    census.set_defaults(run=cin_census_main)
 
-def roth_dataset_main(args) -> int:
+
+def _recorded(engine, la: str, journey_ids, what: str) -> bool:
+    """The export recorded in the access log, one row per journey, in one transaction; False
+    (with the reason on stderr) if it could not be, and then nothing may be written."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from cli.service import settings_for
     from cli.show import OPERATOR_ROLE, operator
+    from store.access_log import CLI, Access, record_access
+
+    entries = [Access(actor=operator(), actor_role=OPERATOR_ROLE, local_authority=la,
+                      journey_id=journey_id, what=what, channel=CLI) for journey_id in journey_ids]
+    try:
+        record_access(engine, entries)
+    except (SQLAlchemyError, ValueError) as err:
+        print(f"Could not record this export in the access log ({type(err).__name__}), so nothing is written.",
+              file=sys.stderr)
+        return False
+    return True
+
+
+def roth_dataset_main(args) -> int:
+    from cli.service import settings_for
     from reports.roth_dataset import dataset_rows, to_csv, to_xlsx
     from settings import configure_logging
-    from store.access_log import CLI, Access, record_access
     from store.engine import make_engine
 
     configure_logging("warning")
@@ -55,14 +87,7 @@ def roth_dataset_main(args) -> int:
     engine = make_engine(settings_for(Path(args.data_dir)).database_url)
     rows = dataset_rows(engine, args.la, args.period_from, args.period_to)
     content = to_csv(rows) if args.format == "csv" else to_xlsx(rows)
-    # One row per journey exported, in one transaction, before anything is handed over.
-    entries = [Access(actor=operator(), actor_role=OPERATOR_ROLE, local_authority=args.la,
-                      journey_id=row["journey_id"], what=ROTH_DATASET, channel=CLI) for row in rows]
-    try:
-        record_access(engine, entries)
-    except (SQLAlchemyError, ValueError) as err:
-        print(f"Could not record this export in the access log ({type(err).__name__}), so nothing is written.",
-              file=sys.stderr)
+    if not _recorded(engine, args.la, [row["journey_id"] for row in rows], ROTH_DATASET):
         return 1
     if args.out == "-":
         sys.stdout.write(content)
@@ -73,3 +98,50 @@ def roth_dataset_main(args) -> int:
     if args.out != "-":
         print(f"{len(rows)} rows written to {args.out}")
     return 0
+
+
+def cin_census_main(args) -> int:
+    from datetime import datetime, timezone
+
+    from cli.service import settings_for
+    from domain.calendar import WorkingDayCalendar
+    from reports import cin_census, cin_readiness
+    from reports.cin_validation import RULESETS, CinValidatorError
+    from settings import configure_logging
+    from store.engine import make_engine
+
+    configure_logging("warning")
+    try:
+        year = cin_census.collection_year(args.year)
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return 2
+    ruleset = args.ruleset or year.ruleset
+    if args.check and ruleset not in RULESETS:
+        print(f"There are no DfE rules for {ruleset} here; give --ruleset as one of {', '.join(RULESETS)}.", file=sys.stderr)
+        return 2
+    settings = settings_for(Path(args.data_dir))
+    engine = make_engine(settings.database_url)
+    found = cin_census.census_episodes(engine, args.la, year, WorkingDayCalendar(settings.closure_days))
+    xml, rows = cin_census.to_xml(found, args.la, year, datetime.now(timezone.utc))
+    if not _recorded(engine, args.la, [x.journey_id for x in found], CIN_CENSUS):
+        return 1
+    out = Path(args.out)
+    companion = Path(args.companion) if args.companion else out.with_name(out.stem + "-roth.csv")
+    out.write_bytes(xml)
+    companion.write_text(cin_census.companion_csv(found), encoding="utf-8", newline="")
+    plans = sum(1 for x in found if x.plan is not None)
+    print(f"{len(found)} CIN episodes ({plans} child protection plans) written to {out}; the ROTH mark to {companion}")
+    if not args.check:
+        return 0
+    try:
+        findings = cin_readiness.readiness(cin_readiness.check_return(xml, ruleset, settings.cin_validator_python), rows)
+    except CinValidatorError as err:
+        print(err, file=sys.stderr)
+        return 1
+    totals = cin_readiness.summary(findings)
+    print(f"{ruleset}: {totals['errors']} errors, {totals['queries']} queries, {totals['journeys_to_fix']} journeys to put right")
+    for f in findings:
+        where = f"{f.child_id} journey {', '.join(f.journey_ids)}" if f.journey_ids else "the return"
+        print(f"  {f.severity} {f.rule_code} ({where}): {f.message}" + (f" {f.fix}" if f.fix else ""))
+    return 0 if totals["ready"] else 1

@@ -20,8 +20,8 @@ REFERRAL_SOURCES = (
 )
 # The child's primary need at referral (N1 abuse or neglect ... N0 not stated).
 PRIMARY_NEEDS = tuple(f"N{n}" for n in range(10))
-# Why a child has no UPN (UN1 under six and not at school ... UN10 request for UPN refused).
-UPN_UNKNOWN = tuple(f"UN{n}" for n in range(1, 11))
+# Why a child has no UPN (UN1 not yet of school age ... UN7 referral with no further action).
+UPN_UNKNOWN = tuple(f"UN{n}" for n in range(1, 8))
 # Disabilities; NONE stands alone.
 DISABILITIES = ("NONE", "MOB", "HAND", "PC", "INC", "COMM", "LD", "HEAR", "VIS", "BEH", "CON", "AUT", "DDA")
 NO_DISABILITY = "NONE"
@@ -82,7 +82,13 @@ def upn_problem(upn: str) -> str | None:
         # DfE's rule computes the check letter over 12 digits only: a temporary UPN is not
         # checked by it, and is not checked here either.
         return None
-    total = sum(int(ch) * weight for weight, ch in enumerate(upn[1:], start=2)) % 23
-    if upn[0] != _CHECK_LETTERS[total]:
-        return f"The check letter of this UPN should be {_CHECK_LETTERS[total]}: a character has been mistyped."
+    letter = check_letter(upn[1:])
+    if upn[0] != letter:
+        return f"The check letter of this UPN should be {letter}: a character has been mistyped."
     return None
+
+
+def check_letter(rest: str) -> str:
+    """The check letter for a UPN's characters 2 to 13 (all digits)."""
+    return _CHECK_LETTERS[sum(int(ch) * weight for weight, ch in enumerate(rest, start=2)) % 23]
+

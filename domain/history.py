@@ -39,9 +39,17 @@ def as_of(
 ) -> JourneyState:
     """The journey's state from the events `logged` (in log order) recorded by `recorded_by`
     and that occurred by `occurred_by` (either may be None: no limit on that axis)."""
+    return fold(events_as_of(logged, recorded_by, occurred_by))
+
+
+def events_as_of(
+    logged: Iterable[Logged], recorded_by: datetime | None = None, occurred_by: date | None = None,
+) -> list[Event]:
+    """The events `as_of` folds, in log order: for readers that need the steps, not only
+    where they led (the census return's review dates, a plan's first categories)."""
     known = [x for x in logged if recorded_by is None or x.recorded_at <= recorded_by]
     if occurred_by is None:
-        return fold(x.event for x in known)
+        return [x.event for x in known]
     dates = _corrected_dates(known)
     kept: set[str] = set()
     chosen = []
@@ -53,7 +61,7 @@ def as_of(
         elif dates.get(x.event_id, x.event.occurred_on) <= occurred_by:
             kept.add(x.event_id)
             chosen.append(x.event)
-    return fold(chosen)
+    return chosen
 
 
 def _corrected_dates(logged: list[Logged]) -> dict[str, date]:
