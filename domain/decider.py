@@ -485,12 +485,7 @@ def _census_details(state, cmd: c.RecordCensusDetails, today, calendar):
     if cmd.upn_unknown is not None:
         _check_choice(cmd.upn_unknown, census.UPN_UNKNOWN, "reason for no UPN")
     if cmd.disabilities is not None:
-        for code in cmd.disabilities:
-            _check_choice(code, census.DISABILITIES, "disability code")
-        if len(set(cmd.disabilities)) != len(cmd.disabilities):
-            raise DomainError("invalid_value", "A disability is listed twice.")
-        if census.NO_DISABILITY in cmd.disabilities and len(cmd.disabilities) > 1:
-            raise DomainError("invalid_value", "NONE cannot be listed with a disability.")
+        _check_codes(cmd.disabilities, census.DISABILITIES, census.NO_DISABILITY, "disability code")
     if cmd.referral_source is not None:
         _check_choice(cmd.referral_source, census.REFERRAL_SOURCES, "referral source")
     if cmd.primary_need is not None:
@@ -498,14 +493,19 @@ def _census_details(state, cmd: c.RecordCensusDetails, today, calendar):
     return [e.CensusDetailsRecorded(today, cmd.upn, cmd.upn_unknown, cmd.disabilities, cmd.referral_source, cmd.primary_need)]
 
 
+def _check_codes(codes, allowed, alone: str, what: str) -> None:
+    """DfE codes: each valid, none twice, and `alone` (the code for "none") on its own."""
+    for code in codes:
+        _check_choice(code, allowed, what)
+    if len(set(codes)) != len(codes):
+        raise DomainError("invalid_value", f"A {what} is listed twice.")
+    if alone in codes and len(codes) > 1:
+        raise DomainError("invalid_value", f"{alone} means none: it cannot be listed with another {what}.")
+
+
 def _assessment(state, cmd: c.RecordAssessment, today, calendar):
     _check_date(cmd.started_on, today, state.referral_date, "assessment start", "referral")
-    for code in cmd.factors:
-        _check_choice(code, census.ASSESSMENT_FACTORS, "assessment factor code")
-    if len(set(cmd.factors)) != len(cmd.factors):
-        raise DomainError("invalid_value", "An assessment factor is listed twice.")
-    if census.NO_FACTORS in cmd.factors and len(cmd.factors) > 1:
-        raise DomainError("invalid_value", "Factor 21 (no factors identified) cannot be listed with other factors.")
+    _check_codes(cmd.factors, census.ASSESSMENT_FACTORS, census.NO_FACTORS, "assessment factor code")
     if cmd.authorised_on is not None:
         _check_date(cmd.authorised_on, today, cmd.started_on, "assessment authorisation", "assessment's start")
         if not cmd.factors:

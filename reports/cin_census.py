@@ -183,37 +183,38 @@ def _episode(details: ET.Element, found: Episode, rows) -> None:
     _add(details, "ReferralNFA", "0")
     rows["CINdetails"].append(mine)
     for assessment in found.assessments:
-        module = ET.SubElement(details, "Assessments")
-        _add(module, "AssessmentActualStartDate", assessment.started_on)
-        _add(module, "AssessmentAuthorisationDate", assessment.authorised_on)
+        module = _module(details, "Assessments", rows, mine, (
+            ("AssessmentActualStartDate", assessment.started_on), ("AssessmentAuthorisationDate", assessment.authorised_on)))
         if assessment.factors:
             factors = ET.SubElement(module, "FactorsIdentifiedAtAssessment")
             for code in assessment.factors:
                 _add(factors, "AssessmentFactors", code)
-        rows["Assessments"].append(mine)
-    if found.section47 is not None:
-        enquiry = found.section47
-        module = ET.SubElement(details, "Section47")
-        _add(module, "S47ActualStartDate", enquiry.started_on)
-        _add(module, "InitialCPCtarget", enquiry.initial_cpc_target)
-        _add(module, "DateOfInitialCPC", enquiry.initial_cpc_on)
-        _add(module, "ICPCnotRequired", "1" if enquiry.icpc_not_required else "0")
-        rows["Section47"].append(mine)
-    if found.plan is not None:
-        plan = found.plan
-        module = ET.SubElement(details, "ChildProtectionPlans")
-        _add(module, "CPPstartDate", plan.started_on)
-        _add(module, "CPPendDate", plan.ended_on)
-        _add(module, "InitialCategoryOfAbuse", plan.initial_category)
-        _add(module, "LatestCategoryOfAbuse", plan.latest_category)
-        _add(module, "NumberOfPreviousCPP", str(found.previous_plans))
-        rows["ChildProtectionPlans"].append(mine)
+    enquiry = found.section47
+    if enquiry is not None:
+        _module(details, "Section47", rows, mine, (
+            ("S47ActualStartDate", enquiry.started_on), ("InitialCPCtarget", enquiry.initial_cpc_target),
+            ("DateOfInitialCPC", enquiry.initial_cpc_on), ("ICPCnotRequired", "1" if enquiry.icpc_not_required else "0")))
+    plan = found.plan
+    if plan is not None:
+        module = _module(details, "ChildProtectionPlans", rows, mine, (
+            ("CPPstartDate", plan.started_on), ("CPPendDate", plan.ended_on),
+            ("InitialCategoryOfAbuse", plan.initial_category), ("LatestCategoryOfAbuse", plan.latest_category),
+            ("NumberOfPreviousCPP", str(found.previous_plans))))
         if plan.reviews:
             # DfE's layout: one Reviews module holding each review's date.
             reviews = ET.SubElement(module, "Reviews")
             for review in plan.reviews:
                 _add(reviews, "CPPreviewDate", review)
             rows["Reviews"].append(mine)
+
+
+def _module(parent: ET.Element, name: str, rows, journeys: tuple[str, ...], fields) -> ET.Element:
+    """A module of (element, value) fields, noted as the next row of the validator's table."""
+    module = ET.SubElement(parent, name)
+    for element, value in fields:
+        _add(module, element, value)
+    rows[name].append(journeys)
+    return module
 
 
 def _add(parent: ET.Element, name: str, value) -> None:
