@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from api.schemas import COMMAND_TYPES
-from test_practice_contract import Api, command
+from contract_api import Api, command
 
 CENSUS_TYPES = {"record_census_details", "record_assessment"}
 VALID_UPN = "A950000178301"
