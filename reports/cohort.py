@@ -19,9 +19,16 @@ from collections import Counter
 from typing import Iterable, Mapping, Sequence
 
 from domain.disclosure import DEFAULT_THRESHOLD, Published, suppress
+from domain.model import ETHNICITIES, SEXES
 
 MULTI_VALUED = ("categories", "harm_types", "needs", "contexts")
 UNDER_TEN = "under 10"
+# The dataset's age bands at a plan's start (reports/roth_dataset.py age_band), youngest
+# first; "18 and over" is left out: a journey never reaches it on a plan.
+AGE_BANDS = (UNDER_TEN, "10-12", "13-15", "16-17")
+# The dimensions of the cohort an LA may supply a population baseline for, each with the
+# groups the dataset codes it by (CIN census codes for sex and ethnicity).
+BASELINE_GROUPS: dict[str, tuple[str, ...]] = {"ethnicity": ETHNICITIES, "sex": SEXES, "age_band": AGE_BANDS}
 
 
 def counts(rows: Iterable[dict], column: str) -> Counter:
@@ -44,6 +51,15 @@ def roth_share_of_cp_plans(rows: Iterable[dict]) -> tuple[int, int, float | None
     older = [row for row in rows if row["age_band"] != UNDER_TEN]
     roth = sum(1 for row in older if row["pathway"] == "roth")
     return roth, len(older), (roth / len(older) if older else None)
+
+
+def in_age_bands(rows: Iterable[dict], age_bands: Iterable[str] | None) -> list[dict]:
+    """The rows whose young person was in one of the age bands at the plan's start (all of
+    them for None): the plans a population baseline for those ages is compared with."""
+    if age_bands is None:
+        return list(rows)
+    wanted = frozenset(age_bands)
+    return [row for row in rows if row["age_band"] in wanted]
 
 
 def disproportionality(rows: Iterable[dict], population: Mapping[str, int], column: str = "ethnicity") -> dict[str, float | None]:

@@ -73,6 +73,10 @@ WHAT = {
     ACCESS_LOG: "the access log itself: per journey (journey_id set) or per user (detail: the actor)",
     "audit_bundle": "the journey's events in an audit bundle (`pathways audit export`)",
     "roth_dataset": "the journey's row in the ROTH dataset (GET /v1/reports/roth-dataset, `pathways report roth-dataset`)",
+    "cin_census": "the journey as an episode of a CIN census return, its companion file or its readiness report "
+                  "(GET /v1/reports/cin-census..., `pathways report cin-census`)",
+    "cohort_report": "the cohort report's published counts, a chart or an export: no journey (detail: period, "
+                     "threshold and format or chart)",
 }
 # What a code looks like: a code, never free text.
 WHAT_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

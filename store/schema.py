@@ -307,3 +307,25 @@ access_log = Table(
     Index("ix_access_log_journey_id_id", "journey_id", "id"),
     Index("ix_access_log_actor_id", "actor", "id"),
 )
+
+
+# --- population baselines (migration 0006; store/baselines.py) ---------------------------------
+
+# What an LA supplies for the cohort report's disproportionality: the count of each group of a
+# dimension of the cohort (for example census counts by ethnic group for ages 10 to 17). Each
+# recording is a new row; the latest of an LA and dimension is in force, earlier ones stay.
+population_baselines = Table(
+    "population_baselines",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("local_authority", String(3), nullable=False),
+    Column("dimension", String(32), nullable=False),
+    Column("counts", JSONDocument, nullable=False),  # {group: count}
+    Column("age_bands", JSONArray, nullable=True),  # the cohort's age bands it covers; null: every age
+    Column("source", String(500), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Index("ix_population_baselines_la_dimension_id", "local_authority", "dimension", "id"),
+)

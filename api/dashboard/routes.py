@@ -15,6 +15,11 @@ overview, the journey list and a context's page. Auditors (only they) read the l
 Context pages (/dashboard/contexts) join the two kinds of case: a context's own case, read
 from its workflow, and the LA's journeys whose latest context weighting names it, read from
 the journeys read model. Another LA's context is the same "not found" page as an unknown one.
+
+The cohort report (/dashboard/reports/cohort) shows the published figures of
+reports/cohort_report.py for a period and threshold, with its charts and exports served
+here too (the browser holds a session, not the API's bearer token); each is recorded in the
+access log as the API's are (api/routes/reports.py COHORT_REPORT says why and how).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
@@ -39,8 +44,12 @@ from api.dashboard import words
 from api.dashboard.reads import context_names, journey_views, young_people
 from api.identity import Principal
 from api.logging import note
+from api.routes.reports import COHORT_REPORT, CSV, SVG, XLSX, access_detail, period_problem
 from api.services import Services, services
 from domain.calendar import WorkingDayCalendar, birthday
+from domain.disclosure import DEFAULT_THRESHOLD
+from reports import charts
+from reports.cohort_report import load_cohort_report, to_csv, to_xlsx
 from domain.weighting import CONTEXT_ID, HOME_FAMILY
 from store import contexts as store_contexts
 from store.access_log import access_by_user, access_for_journey
@@ -135,7 +144,7 @@ def overview(request: Request, svc: Services = Depends(services), today: date = 
         return _to_sign_in()
     engine, la = svc.store.engine, who.local_authority
     week_end = today + timedelta(days=6)
-    period_start = _months_before(today, 12) + timedelta(days=1)
+    period_start = _twelve_months_to(today)
     overdue = mq.overdue(engine, la, limit=OVERDUE_PEEK)
     due_soon = mq.due_between(engine, la, today, week_end, limit=OVERVIEW_LIST + 1)
     people = young_people(engine, la, [j.journey_id for j in [*overdue, *due_soon]])
@@ -355,6 +364,95 @@ def access_page(
         "first_url": f"/dashboard/access?{urlencode(asked)}" if after is not None else None,
     })
     return _render(request, "access.html", context)
+
+
+@router.get("/reports/cohort", response_class=HTMLResponse)
+def cohort_page(
+    request: Request, start: str = Query("", alias="from"), end: str = Query("", alias="to"), threshold: str = "",
+    svc: Services = Depends(services), today: date = Depends(dashboard_today),
+) -> Response:
+    """The cohort report for a period (the last 12 months unless asked) and threshold: its
+    tables with suppressed counts marked, its charts, and links to its exports."""
+    who = _signed_in(request, svc)
+    if who is None:
+        return _to_sign_in()
+    asked, error = _cohort_query(start, end, threshold, today)
+    default_from = _twelve_months_to(today)
+    context = {
+        "who": who, "today": today, "nav": "cohort", "error": error, "report": None,
+        "form": {"from": start or default_from.isoformat(), "to": end or today.isoformat(),
+                 "threshold": threshold or str(DEFAULT_THRESHOLD)},
+    }
+    if asked is None:
+        return _render(request, "cohort.html", context, 400)
+    period_from, period_to, limit = asked
+    report = load_cohort_report(svc.store.engine, who.local_authority, period_from, period_to, _calendar(svc), limit)
+    access.record(request, COHORT_REPORT, [None], access_detail(period_from, period_to, limit, "page"))
+    query = urlencode({"from": period_from.isoformat(), "to": period_to.isoformat(), "threshold": limit})
+    context.update({
+        "report": report,
+        "charts": {name: f"/dashboard/reports/cohort/charts/{name}.svg?{query}" for name in charts.CHARTS},
+        "exports": {kind: f"/dashboard/reports/cohort/export.{kind}?{query}" for kind in ("csv", "xlsx")},
+    })
+    return _render(request, "cohort.html", context)
+
+
+@router.get("/reports/cohort/charts/{chart}.svg")
+def cohort_chart(
+    request: Request, chart: str, start: str = Query("", alias="from"), end: str = Query("", alias="to"),
+    threshold: str = "", svc: Services = Depends(services), today: date = Depends(dashboard_today),
+) -> Response:
+    """A chart of the cohort report page, for its <img>: the same as the API's."""
+    who = _signed_in(request, svc)
+    if who is None:
+        return _to_sign_in()
+    asked, _ = _cohort_query(start, end, threshold, today)
+    if asked is None or chart not in charts.CHARTS:
+        return Response(status_code=404, headers=SECURITY_HEADERS)
+    period_from, period_to, limit = asked
+    report = load_cohort_report(svc.store.engine, who.local_authority, period_from, period_to, _calendar(svc), limit)
+    svg = charts.chart(report, chart)
+    access.record(request, COHORT_REPORT, [None], access_detail(period_from, period_to, limit, f"chart={chart}"))
+    # An SVG image runs no script; its own styles (matplotlib writes inline ones) must apply.
+    return Response(svg, media_type=SVG, headers={
+        **SECURITY_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
+@router.get("/reports/cohort/export.{kind}")
+def cohort_export(
+    request: Request, kind: str, start: str = Query("", alias="from"), end: str = Query("", alias="to"),
+    threshold: str = "", svc: Services = Depends(services), today: date = Depends(dashboard_today),
+) -> Response:
+    """The cohort report's published tables as a file (csv or xlsx), as the API exports them."""
+    who = _signed_in(request, svc)
+    if who is None:
+        return _to_sign_in()
+    asked, _ = _cohort_query(start, end, threshold, today)
+    if asked is None or kind not in ("csv", "xlsx"):
+        return Response(status_code=404, headers=SECURITY_HEADERS)
+    period_from, period_to, limit = asked
+    report = load_cohort_report(svc.store.engine, who.local_authority, period_from, period_to, _calendar(svc), limit)
+    content = to_csv(report).encode("utf-8") if kind == "csv" else to_xlsx(report)
+    access.record(request, COHORT_REPORT, [None], access_detail(period_from, period_to, limit, f"format={kind}"))
+    filename = f"cohort-report-{who.local_authority}-{period_from.isoformat()}-to-{period_to.isoformat()}.{kind}"
+    return Response(content, media_type=CSV if kind == "csv" else XLSX, headers={
+        **SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _cohort_query(start: str, end: str, threshold: str, today: date) -> tuple[tuple[date, date, int] | None, str | None]:
+    """The cohort page's form: ((from, to, threshold), None), or (None, what to put right).
+    Left empty, the period is the last 12 months and the threshold the default."""
+    try:
+        period_from = date.fromisoformat(start) if start else _twelve_months_to(today)
+        period_to = date.fromisoformat(end) if end else today
+    except ValueError:
+        return None, "Enter the period's first and last days as dates, for example 2026-04-01."
+    if threshold and not (threshold.isdigit() and 1 <= int(threshold) <= 100):
+        return None, "Enter the threshold as a whole number from 1 to 100."
+    problem = period_problem(period_from, period_to)
+    if problem is not None:
+        return None, problem[1]
+    return (period_from, period_to, int(threshold) if threshold else DEFAULT_THRESHOLD), None
 
 
 @router.get("/static/{name}")
@@ -708,6 +806,11 @@ def _caseload_table(rows: list[dict]) -> dict:
 
 def _calendar(svc: Services) -> WorkingDayCalendar:
     return WorkingDayCalendar(closure_days=svc.settings.closure_days)
+
+
+def _twelve_months_to(today: date) -> date:
+    """The first day of the 12 months that end today: the overview's period, and the cohort report's unless asked."""
+    return _months_before(today, 12) + timedelta(days=1)
 
 
 def _months_before(day: date, months: int) -> date:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from reports.cohort_report import LABELS as COHORT_LABELS
+
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -141,16 +143,9 @@ NEEDS = {
     "other": "Another need",
 }
 
-# Plan quality check findings, counted on the overview (the journey page shows each message).
-PLAN_FINDINGS = {
-    "need_without_goal": "A need has no goal",
-    "goal_without_action": "A goal has no action",
-    "action_without_owner_or_date": "An action has no owner or no due date",
-    "goal_without_outcome": "A goal has no outcome",
-    "harm_context_without_action": "A place of harm has no action aimed at it",
-    "only_behaviour_targeted": "Every action is aimed at the young person",
-    "voices_not_recorded": "The conference recorded no views from the young person or parents",
-}
+# Plan quality check findings, counted on the overview and in the cohort report (the journey
+# page shows each message): the cohort report's published words, so the two never differ.
+PLAN_FINDINGS = COHORT_LABELS["plan_finding"]
 
 PARTICIPANTS = {"young_person": "Young person", "parent_carer": "Parent or carer"}
 
@@ -364,6 +359,7 @@ ACCESS_WHAT = {
     "journey_page": "The dashboard’s journey page",
     "journey_record": "The journey’s record, at the command line",
     "access_log": "The access log",
+    "cohort_report": "The cohort report (counts only; detail: period, threshold and what was shown)",
 }
 ACCESS_CHANNELS = {"api": "HTTP API", "dashboard": "Dashboard", "cli": "Command line"}
 

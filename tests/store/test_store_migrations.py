@@ -15,9 +15,9 @@ from store.migrations import alembic_config
 from store.schema import metadata
 from store_factories import new_events, new_journey_id
 
-HEAD = "0005"
+HEAD = "0006"
 TABLES = {
-    "events", "journeys", "deadlines", "outbox", "roth_chairs", "checkpoints", "access_log",
+    "events", "journeys", "deadlines", "outbox", "roth_chairs", "checkpoints", "access_log", "population_baselines",
 }
 
 
@@ -101,6 +101,8 @@ def test_the_app_role_keeps_exactly_its_grants_through_a_downgrade_and_upgrade(
         # Records of what happened: read and appended, never rewritten.
         "checkpoints": {"SELECT", "INSERT"},
         "access_log": {"SELECT", "INSERT"},
+        # A new baseline is a new row: the ones reports were published with stay as they were.
+        "population_baselines": {"SELECT", "INSERT"},
     }
     assert privileges() == expected
 
