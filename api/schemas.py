@@ -958,7 +958,9 @@ class CohortTimeliness(BaseModel):
     s47_by_month: ReportTable
 
 
-class CohortPeriod(BaseModel):
+class Period(BaseModel):
+    """A reporting period, both days included (the KPIs', the cohort report's)."""
+
     model_config = ConfigDict(populate_by_name=True)
     from_: date = Field(alias="from")
     to: date
@@ -966,7 +968,7 @@ class CohortPeriod(BaseModel):
 
 class CohortReport(BaseModel):
     local_authority: str
-    period: CohortPeriod
+    period: Period
     threshold: int
     suppression: str = Field(description="the disclosure control applied, in words")
     cohort: list[ReportTable] = Field(description="plans by harm type, pathway, age band, sex and ethnicity")

@@ -403,14 +403,10 @@ def cohort_chart(
     threshold: str = "", svc: Services = Depends(services), today: date = Depends(dashboard_today),
 ) -> Response:
     """A chart of the cohort report page, for its <img>: the same as the API's."""
-    who = _signed_in(request, svc)
-    if who is None:
-        return _to_sign_in()
-    asked, _ = _cohort_query(start, end, threshold, today)
-    if asked is None or chart not in charts.CHARTS:
-        return Response(status_code=404, headers=SECURITY_HEADERS)
-    period_from, period_to, limit = asked
-    report = load_cohort_report(svc.store.engine, who.local_authority, period_from, period_to, _calendar(svc), limit)
+    found = _cohort_report_for(request, svc, start, end, threshold, today, chart in charts.CHARTS)
+    if isinstance(found, Response):
+        return found
+    _, report, (period_from, period_to, limit) = found
     svg = charts.chart(report, chart)
     access.record(request, COHORT_REPORT, [None], access_detail(period_from, period_to, limit, f"chart={chart}"))
     # An SVG image runs no script; its own styles (matplotlib writes inline ones) must apply.
@@ -424,19 +420,29 @@ def cohort_export(
     threshold: str = "", svc: Services = Depends(services), today: date = Depends(dashboard_today),
 ) -> Response:
     """The cohort report's published tables as a file (csv or xlsx), as the API exports them."""
-    who = _signed_in(request, svc)
-    if who is None:
-        return _to_sign_in()
-    asked, _ = _cohort_query(start, end, threshold, today)
-    if asked is None or kind not in ("csv", "xlsx"):
-        return Response(status_code=404, headers=SECURITY_HEADERS)
-    period_from, period_to, limit = asked
-    report = load_cohort_report(svc.store.engine, who.local_authority, period_from, period_to, _calendar(svc), limit)
+    found = _cohort_report_for(request, svc, start, end, threshold, today, kind in ("csv", "xlsx"))
+    if isinstance(found, Response):
+        return found
+    who, report, (period_from, period_to, limit) = found
     content = to_csv(report).encode("utf-8") if kind == "csv" else to_xlsx(report)
     access.record(request, COHORT_REPORT, [None], access_detail(period_from, period_to, limit, f"format={kind}"))
     filename = f"cohort-report-{who.local_authority}-{period_from.isoformat()}-to-{period_to.isoformat()}.{kind}"
     return Response(content, media_type=CSV if kind == "csv" else XLSX, headers={
         **SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _cohort_report_for(request: Request, svc: Services, start: str, end: str, threshold: str, today: date, known: bool):
+    """(who, report, (from, to, threshold)) for a chart or an export of the cohort page, or the
+    answer instead: to sign in, or 404 for a malformed query or an unknown chart or format."""
+    who = _signed_in(request, svc)
+    if who is None:
+        return _to_sign_in()
+    asked, _ = _cohort_query(start, end, threshold, today)
+    if asked is None or not known:
+        return Response(status_code=404, headers=SECURITY_HEADERS)
+    period_from, period_to, limit = asked
+    report = load_cohort_report(svc.store.engine, who.local_authority, period_from, period_to, _calendar(svc), limit)
+    return who, report, asked
 
 
 def _cohort_query(start: str, end: str, threshold: str, today: date) -> tuple[tuple[date, date, int] | None, str | None]:

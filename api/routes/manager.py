@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api import access, schemas
 from api.auth import principal
@@ -142,15 +142,9 @@ class BandMeasure(BandCount):
     by_pathway: dict[str, BandCount]
 
 
-class Period(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-    from_: date = Field(alias="from")
-    to: date
-
-
 class Kpis(BaseModel):
     local_authority: str
-    period: Period
+    period: schemas.Period
     initial_conferences: Measure
     s47_to_initial_conference: BandMeasure
     first_core_groups: Measure
