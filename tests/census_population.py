@@ -37,9 +37,12 @@ CATEGORY_SETS = (("physical",), ("emotional",), ("sexual",), ("neglect",), ("emo
 FACTORS = (("10A", "24A"), ("11A",), ("13A", "18B"), ("12A", "19B"), ("21",))
 
 
-def upn(la: str, serial: int) -> str:
+SCHOOL_LA = "873"  # UPNs carry the code of the LA that issued them, which DfE checks is a real one
+
+
+def upn(serial: int) -> str:
     """A made-up UPN with a valid check letter."""
-    body = f"{la}25{serial:06d}1"
+    body = f"{SCHOOL_LA}25{serial:06d}1"
     return check_letter(body) + body
 
 
@@ -73,7 +76,7 @@ def population(la: str, calendar: WorkingDayCalendar, seed: int = 3, young_peopl
         age = 10 + n % 8  # 10 to 17 at referral
         dob = referral.replace(year=referral.year - age) - timedelta(days=rng.randrange(30, 330))
         j = Journey(f"POP{seed:02d}{n:04d}", dob, referral)
-        j.send(referral, c.RecordCensusDetails(_id(), PRACTITIONER, upn=upn(la, seed * 1000 + n),
+        j.send(referral, c.RecordCensusDetails(_id(), PRACTITIONER, upn=upn(seed * 1000 + n),
                                                disabilities=("NONE",) if n % 5 else ("LD", "AUT"),
                                                referral_source=rng.choice(("6", "2A", "3A", "5A", "1A")),
                                                primary_need="N1" if n % 4 else "N2"))

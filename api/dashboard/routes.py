@@ -44,11 +44,14 @@ from api.dashboard import words
 from api.dashboard.reads import context_names, journey_views, young_people
 from api.identity import Principal
 from api.logging import note
+from api.routes.census import readiness_for
 from api.routes.reports import COHORT_REPORT, CSV, SVG, XLSX, access_detail, period_problem
 from api.services import Services, services
 from domain.calendar import WorkingDayCalendar, birthday
 from domain.disclosure import DEFAULT_THRESHOLD
 from reports import charts
+from reports.cin_census import collection_year
+from reports.cin_validation import RULESETS, CinValidatorError
 from reports.cohort_report import load_cohort_report, to_csv, to_xlsx
 from domain.weighting import CONTEXT_ID, HOME_FAMILY
 from store import contexts as store_contexts
@@ -429,6 +432,40 @@ def cohort_export(
     filename = f"cohort-report-{who.local_authority}-{period_from.isoformat()}-to-{period_to.isoformat()}.{kind}"
     return Response(content, media_type=CSV if kind == "csv" else XLSX, headers={
         **SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/reports/readiness", response_class=HTMLResponse)
+async def readiness_page(
+    request: Request, year: str = "", ruleset: str = "", svc: Services = Depends(services),
+    today: date = Depends(dashboard_today),
+) -> Response:
+    """Return readiness: the year's CIN census return checked with DfE's rules, each finding
+    with its young person, the journeys to put right and what to send. The check runs only
+    when asked (it takes seconds), for the last complete collection year unless another is."""
+    who = _signed_in(request, svc)
+    if who is None:
+        return _to_sign_in()
+    last_year = today.year - 1 if today >= date(today.year, 4, 1) else today.year - 2
+    form = {"year": year or f"{last_year}-{(last_year + 1) % 100:02d}", "ruleset": ruleset}
+    context = {"who": who, "today": today, "nav": "readiness", "form": form, "rulesets": RULESETS,
+               "error": None, "result": None}
+    if not year:
+        return _render(request, "readiness.html", context)
+    try:
+        chosen = collection_year(year)
+    except ValueError as err:
+        context["error"] = str(err)
+        return _render(request, "readiness.html", context, 400)
+    rules = ruleset or chosen.ruleset
+    if rules not in RULESETS:
+        context["error"] = f"There are no DfE rules for {rules} here: choose one of {', '.join(RULESETS)}."
+        return _render(request, "readiness.html", context, 400)
+    try:
+        context["result"] = await run_in_threadpool(readiness_for, request, svc, who, chosen, rules)
+    except CinValidatorError:
+        context["error"] = "DfE's validator is not installed on this server; ask the service's operator."
+        return _render(request, "readiness.html", context, 503)
+    return _render(request, "readiness.html", context)
 
 
 def _cohort_report_for(request: Request, svc: Services, start: str, end: str, threshold: str, today: date, known: bool):

@@ -114,12 +114,16 @@ async def cin_census_readiness(request: Request, year: str = YEAR,
     if rules not in RULESETS:
         raise invalid_query("ruleset", "unknown_ruleset",
                             f"There are no DfE rules for {rules} here; give ruleset as one of {', '.join(RULESETS)}.", rules)
-    _, xml, rows = await run_in_threadpool(_census, request, svc, who, chosen)
     try:
-        result = await run_in_threadpool(cin_readiness.check_return, xml, rules, svc.settings.cin_validator_python)
+        return await run_in_threadpool(readiness_for, request, svc, who, chosen, rules)
     except CinValidatorError as err:  # not installed here, or it failed: the operator's to put right
         raise ApiError(503, "validator_unavailable", str(err)) from None
-    findings = cin_readiness.readiness(result, rows)
-    return {"year": chosen.label, "ruleset": rules, **cin_readiness.summary(findings),
-            "findings": [asdict(f) for f in findings]}
 
+
+def readiness_for(request: Request, svc: Services, who: Principal, year: cin_census.CollectionYear, ruleset: str) -> dict:
+    """The year's return checked with `ruleset` (the API's and the dashboard's readiness):
+    each journey in it recorded in the access log first. Raises CinValidatorError."""
+    _, xml, rows = _census(request, svc, who, year)
+    findings = cin_readiness.readiness(cin_readiness.check_return(xml, ruleset, svc.settings.cin_validator_python), rows)
+    return {"year": year.label, "ruleset": ruleset, **cin_readiness.summary(findings),
+            "findings": [asdict(f) for f in findings]}
