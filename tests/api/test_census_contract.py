@@ -10,15 +10,15 @@ from datetime import timedelta
 import pytest
 
 from api.schemas import COMMAND_TYPES
-from contract_api import Api, command
+from contract_api import PracticeApi, command
 
 CENSUS_TYPES = {"record_census_details", "record_assessment"}
 VALID_UPN = "A950000178301"
 
 
 @pytest.fixture
-async def api(http, tokens, clock) -> Api:
-    return Api(http, tokens, await clock.today())
+async def api(http, tokens, clock) -> PracticeApi:
+    return PracticeApi(http, tokens, await clock.today())
 
 
 async def test_openapi_lists_the_census_commands_refusals_and_state(http):

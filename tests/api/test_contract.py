@@ -22,86 +22,11 @@ import structlog
 from api.schemas import COMMAND_TYPES
 from settings import configure_logging
 from support import chair_over_http
+from contract_api import Api, command, iso, start_body, years_ago
 from temporal_fixtures import auth
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-def years_ago(today: date, years: int) -> date:
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - years, day=28)
-
-
-def iso(value):
-    return value.isoformat() if isinstance(value, date) else value
-
-
-def start_body(today: date, *, referral: date | None = None, dob: date | None = None, child: str | None = None,
-               la: str = "873") -> dict:
-    return {"command_id": str(uuid.uuid4()), "local_authority": la,
-            "young_person": {"id": child or f"C{uuid.uuid4().hex[:12]}", "date_of_birth": iso(dob or years_ago(today, 15)),
-                             "sex": "F", "ethnicity": "WBRI"},
-            "referral_date": iso(referral or today)}
-
-
-def command(type_: str, **fields) -> dict:
-    return {"command_id": str(uuid.uuid4()), "type": type_, **{k: iso(v) for k, v in fields.items()}}
-
-
-class Api:
-    """The contract's calls, for one test."""
-
-    def __init__(self, http, tokens, today: date) -> None:
-        self.http, self.tokens, self.today = http, tokens, today
-
-    async def start(self, role: str = "system", **kwargs) -> dict:
-        answer = await self.http.post("/v1/journeys", json=start_body(self.today, **kwargs), headers=auth(self.tokens, role))
-        assert answer.status_code == 201, answer.text
-        return answer.json()
-
-    async def post(self, journey_id: str, body: dict, role: str = "practitioner", la: str = "873"):
-        return await self.http.post(f"/v1/journeys/{journey_id}/commands", json=body, headers=auth(self.tokens, role, la))
-
-    async def send(self, journey_id: str, type_: str, role: str = "practitioner", **fields) -> dict:
-        answer = await self.post(journey_id, command(type_, **fields), role)
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-    async def refused(self, journey_id: str, code: str, type_: str, role: str = "practitioner", **fields) -> dict:
-        before = await self.events(journey_id)
-        answer = await self.post(journey_id, command(type_, **fields), role)
-        assert answer.status_code == 409, answer.text
-        error = answer.json()["error"]
-        assert error["code"] == code, error
-        assert error["message"] and set(error) <= {"code", "message", "journey_id"}
-        assert await self.events(journey_id) == before  # nothing was written
-        return error
-
-    async def state(self, journey_id: str, role: str = "auditor") -> dict:
-        answer = await self.http.get(f"/v1/journeys/{journey_id}", headers=auth(self.tokens, role))
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-    async def events(self, journey_id: str, role: str = "auditor") -> list[dict]:
-        answer = await self.http.get(f"/v1/journeys/{journey_id}/events", headers=auth(self.tokens, role))
-        assert answer.status_code == 200, answer.text
-        return answer.json()["events"]
-
-    async def all_pages(self, query: str = "", limit: int = 500, role: str = "manager") -> list[dict]:
-        rows, cursor = [], None
-        while True:
-            url = f"/v1/journeys?limit={limit}{query}" + (f"&cursor={cursor}" if cursor else "")
-            answer = await self.http.get(url, headers=auth(self.tokens, role))
-            assert answer.status_code == 200, answer.text
-            page = answer.json()
-            assert len(page["journeys"]) <= limit
-            rows += page["journeys"]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                return rows
-
 
 @pytest.fixture
 async def api(http, tokens, clock) -> Api:

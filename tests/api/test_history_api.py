@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 
 from test_access_log import User, signed_in
-from test_contract import Api
+from contract_api import Api
 from temporal_fixtures import auth
 
 

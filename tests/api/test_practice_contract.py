@@ -17,7 +17,7 @@ import pytest
 
 from api.schemas import COMMAND_TYPES, CONTEXT_COMMAND_TYPES
 from support import chair_over_http
-from contract_api import Api, command, iso, years_ago
+from contract_api import PracticeApi, command, iso, years_ago
 from temporal_fixtures import auth
 
 PRACTICE_TYPES = {"allocate_case", "assign_chair", "record_context_weighting", "update_plan", "record_participation",
@@ -65,8 +65,8 @@ def seed_plan(park: str, peers: str, on: date) -> list[dict]:
 
 
 @pytest.fixture
-async def api(http, tokens, clock) -> Api:
-    return Api(http, tokens, await clock.today())
+async def api(http, tokens, clock) -> PracticeApi:
+    return PracticeApi(http, tokens, await clock.today())
 
 
 # --- OpenAPI ----------------------------------------------------------------------------
