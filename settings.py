@@ -76,6 +76,22 @@ class Settings:
     checkpoint_interval_seconds: float = 3600.0
     # DfE's CIN census validator runs under its own Python (it pins pandas 1.5 and numpy<2).
     cin_validator_python: Path = DEFAULT_CIN_VALIDATOR_PYTHON
+    # Connecting to a Temporal cluster that needs it (workflows/connection.py): TLS with the
+    # system's CAs or `temporal_tls_ca_file`, mutual TLS with a client certificate and key,
+    # or an API key (Temporal Cloud; it implies TLS).
+    temporal_tls: bool = False
+    temporal_tls_ca_file: Path | None = None
+    temporal_tls_cert_file: Path | None = None
+    temporal_tls_key_file: Path | None = None
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: str | None = None
+    # The embedded default migrates the database when the worker starts; a deployment runs
+    # `pathways migrate` once, as the schema's owner, and tells its workers not to.
+    migrate_on_start: bool = True
+    # The worker's /healthz, /readyz and /metrics (observability/health.py); None: no port.
+    worker_health_port: int | None = None
+    # On SIGTERM a worker stops polling and gives the tasks it holds this long to finish.
+    shutdown_grace_seconds: float = 30.0
 
     @property
     def checkpoint_key_path(self) -> Path:
@@ -83,9 +99,13 @@ class Settings:
             return self.checkpoint_key_file
         return (self.data_dir or DEFAULT_DATA_DIR) / CHECKPOINT_KEY_FILE
 
+    @property
+    def temporal_uses_tls(self) -> bool:
+        return self.temporal_tls or self.temporal_api_key is not None
+
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
-        env = os.environ if env is None else env
+        env = with_secret_files(os.environ if env is None else env)
         data_dir = Path(env["PATHWAYS_DATA_DIR"]) if env.get("PATHWAYS_DATA_DIR") else None
         defaults = cls.embedded(data_dir) if data_dir else cls()
         closure = env.get("PATHWAYS_CLOSURE_DAYS", "")
@@ -93,7 +113,8 @@ class Settings:
             temporal_address=env.get("PATHWAYS_TEMPORAL_ADDRESS", defaults.temporal_address),
             temporal_namespace=env.get("PATHWAYS_TEMPORAL_NAMESPACE", defaults.temporal_namespace),
             task_queue=env.get("PATHWAYS_TASK_QUEUE", defaults.task_queue),
-            database_url=env.get("PATHWAYS_DATABASE_URL", defaults.database_url),
+            database_url=with_password(
+                env.get("PATHWAYS_DATABASE_URL", defaults.database_url), env.get("PATHWAYS_DATABASE_PASSWORD")),
             id_key=bytes.fromhex(env["PATHWAYS_ID_KEY"]) if env.get("PATHWAYS_ID_KEY") else defaults.id_key,
             search_attributes=env.get("PATHWAYS_SEARCH_ATTRIBUTES", "1" if defaults.search_attributes else "0") == "1",
             timescale_policy=env.get("PATHWAYS_TIMESCALE_POLICY", defaults.timescale_policy),
@@ -121,6 +142,16 @@ class Settings:
                 Path(env["PATHWAYS_CIN_VALIDATOR_PYTHON"]) if env.get("PATHWAYS_CIN_VALIDATOR_PYTHON")
                 else defaults.cin_validator_python
             ),
+            temporal_tls=_flag(env.get("PATHWAYS_TEMPORAL_TLS"), defaults.temporal_tls),
+            temporal_tls_ca_file=_optional_path(env.get("PATHWAYS_TEMPORAL_TLS_CA_FILE")),
+            temporal_tls_cert_file=_optional_path(env.get("PATHWAYS_TEMPORAL_TLS_CERT_FILE")),
+            temporal_tls_key_file=_optional_path(env.get("PATHWAYS_TEMPORAL_TLS_KEY_FILE")),
+            temporal_tls_server_name=env.get("PATHWAYS_TEMPORAL_TLS_SERVER_NAME") or None,
+            temporal_api_key=env.get("PATHWAYS_TEMPORAL_API_KEY") or None,
+            migrate_on_start=_flag(env.get("PATHWAYS_MIGRATE_ON_START"), defaults.migrate_on_start),
+            worker_health_port=_optional_int(env.get("PATHWAYS_WORKER_HEALTH_PORT"), defaults.worker_health_port),
+            shutdown_grace_seconds=float(
+                env.get("PATHWAYS_SHUTDOWN_GRACE_SECONDS") or defaults.shutdown_grace_seconds),
         )
 
     @classmethod
@@ -160,7 +191,57 @@ class Settings:
             "PATHWAYS_CHECKPOINT_KEY_FILE": "" if self.checkpoint_key_file is None else str(self.checkpoint_key_file),
             "PATHWAYS_CHECKPOINT_INTERVAL_SECONDS": str(self.checkpoint_interval_seconds),
             "PATHWAYS_CIN_VALIDATOR_PYTHON": str(self.cin_validator_python),
+            "PATHWAYS_TEMPORAL_TLS": "1" if self.temporal_tls else "0",
+            "PATHWAYS_TEMPORAL_TLS_CA_FILE": _path_or_empty(self.temporal_tls_ca_file),
+            "PATHWAYS_TEMPORAL_TLS_CERT_FILE": _path_or_empty(self.temporal_tls_cert_file),
+            "PATHWAYS_TEMPORAL_TLS_KEY_FILE": _path_or_empty(self.temporal_tls_key_file),
+            "PATHWAYS_TEMPORAL_TLS_SERVER_NAME": self.temporal_tls_server_name or "",
+            "PATHWAYS_TEMPORAL_API_KEY": self.temporal_api_key or "",
+            "PATHWAYS_MIGRATE_ON_START": "1" if self.migrate_on_start else "0",
+            "PATHWAYS_WORKER_HEALTH_PORT": "" if self.worker_health_port is None else str(self.worker_health_port),
+            "PATHWAYS_SHUTDOWN_GRACE_SECONDS": str(self.shutdown_grace_seconds),
         }
+
+
+# Variables that may instead name a file holding their value (PATHWAYS_ID_KEY_FILE, say): the
+# secrets convention of Docker and Kubernetes, so that no secret need sit in the environment.
+SECRET_VARIABLES = (
+    "PATHWAYS_ID_KEY", "PATHWAYS_DATABASE_URL", "PATHWAYS_DATABASE_PASSWORD", "PATHWAYS_TEMPORAL_API_KEY",
+)
+
+
+def with_secret_files(env) -> dict:
+    """`env` with each `<secret>_FILE` read into `<secret>` (a value given directly wins)."""
+    resolved = dict(env)
+    for name in SECRET_VARIABLES:
+        path = env.get(f"{name}_FILE")
+        if path and not env.get(name):
+            try:
+                resolved[name] = Path(path).read_text().strip()
+            except OSError as err:
+                raise SystemExit(f"{name}_FILE names {path}, which cannot be read ({err.strerror}).") from None
+    return resolved
+
+
+def with_password(url: str, password: str | None) -> str:
+    """The database URL with its password put in, so the URL itself can live in a ConfigMap."""
+    if not password:
+        return url
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(password=password).render_as_string(hide_password=False)
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    return default if value in (None, "") else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _optional_path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def _path_or_empty(value: Path | None) -> str:
+    return "" if value is None else str(value)
 
 
 def _optional_int(value: str | None, default: int | None) -> int | None:
@@ -189,9 +270,12 @@ def configure_logging(level: str = "info", stream=None) -> None:
 
     import structlog
 
+    from observability.tracing import add_trace_ids
+
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
+            add_trace_ids,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.JSONRenderer(),
         ],
@@ -199,3 +283,22 @@ def configure_logging(level: str = "info", stream=None) -> None:
         logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+def exit_directly(code: int) -> None:
+    """Leave the process once its work is done, without interpreter teardown.
+
+    temporalio's Rust client threads can still be calling into Python while the interpreter
+    finalizes, which aborts the process ("PyGILState_Release ... must be current") after it
+    has done all its work (temporalio/sdk-python issue 300). So run the exit handlers, flush
+    what was written and exit directly with the code.
+    """
+    import atexit
+    import logging
+    import sys
+
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

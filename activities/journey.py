@@ -15,6 +15,7 @@ from temporalio import activity
 
 from domain.codec import from_data
 from activities.names import PERSIST_JOURNEY_EVENTS
+from observability.metrics import DEADLINES_MISSED, EVENTS_APPENDED
 from store.events import EventStore
 from store.records import DeadlineRow, JourneySummary, NewEvent, Notification, event_view
 
@@ -43,4 +44,14 @@ class JourneyActivities:
                 request["stream"], request["expected_version"], events,
                 summary=summary, deadlines=deadlines, notifications=notifications,
             )
+        _count(stored, summary.local_authority if summary else "")
         return [event_view(e) for e in stored]
+
+
+def _count(stored, local_authority: str) -> None:
+    """For Prometheus: events appended, and statutory deadlines recorded missed, by LA (a
+    context case's stream carries no summary, so its events count under no LA)."""
+    EVENTS_APPENDED.labels(local_authority).inc(len(stored))
+    missed = sum(1 for e in stored if e.type == "DeadlineMissed")
+    if missed:
+        DEADLINES_MISSED.labels(local_authority).inc(missed)

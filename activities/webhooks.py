@@ -47,6 +47,7 @@ from activities.names import (
     DELIVER_WEBHOOK, NOTIFICATION_DELIVERY_WORKFLOW, PLAN_WEBHOOK_DELIVERIES, SETTLE_WEBHOOK_DELIVERIES,
     START_NOTIFICATION_DELIVERIES, START_STRANDED_DELIVERIES, notification_workflow_id,
 )
+from observability.metrics import WEBHOOK_FAILURES
 from settings import Settings
 from store.webhooks import OwedNotification, WebhookStore
 
@@ -162,6 +163,8 @@ class WebhookActivities:
             duration_ms=int((time.monotonic() - started) * 1000), status_code=status_code, error=error,
         )
         log.info("webhook_attempt", **ids, attempt=attempt.attempt, outcome=outcome, status_code=status_code, error=error)
+        if outcome != "delivered":
+            WEBHOOK_FAILURES.inc()
         if outcome == "retry":
             delay = None
             if retry_after is not None:

@@ -28,6 +28,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from api.identity import Principal
+from observability.metrics import ACCESS_LOG_WRITES
 from store.access_log import (
     ACCESS_LOG, API, COMMAND_ANSWER, CONTEXT_LINKED, DASHBOARD, DUE_LIST, EVENTS, JOURNEY, JOURNEY_LIST, JOURNEY_PAGE,
     JOURNEY_RECORD, OVERDUE_LIST, OVERVIEW, TIMELINE, WHAT, Access, record_access,
@@ -64,7 +65,11 @@ def record(request: Request, what: str, journey_ids: Iterable[str | None], detai
     """Record the reads now (from the thread pool; see above); the rows' ids. Nothing listed,
     nothing written."""
     rows = entries(request, what, journey_ids, detail)
-    return record_access(request.app.state.services.store.engine, rows) if rows else []
+    if not rows:
+        return []
+    ids = record_access(request.app.state.services.store.engine, rows)
+    ACCESS_LOG_WRITES.labels(rows[0].channel, what).inc(len(ids))
+    return ids
 
 
 async def record_async(request: Request, what: str, journey_ids: Iterable[str | None],

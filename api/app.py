@@ -6,17 +6,22 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 from temporalio.client import Client
 
 from api import errors, logging as request_logging
 from api.identity import AnyOf, Identity, TokenFile
 from api.dashboard import router as dashboard_router
-from api.routes import audit, census, chairs, contexts, history, journeys, manager, reports, webhooks
+from api.routes import audit, census, chairs, contexts, health, history, journeys, manager, reports, webhooks
 from api.services import Services
+from observability.metrics import OperationalGauges, SdkMetrics
+from observability.tracing import instrument_app
 from settings import Settings
 from store.engine import make_engine
 from store.events import EventStore
+from store.operational import operational_counts
 from workflows.client import ContextClient, JourneyClient
+from workflows.connection import connect
 
 DESCRIPTION = """
 Child protection and Risk Outside the Home (ROTH) journeys, one per young person per local
@@ -40,21 +45,31 @@ def default_identity(settings: Settings) -> Identity:
 
 def create_app(
     settings: Settings, *, temporal: Client | None = None, store: EventStore | None = None,
-    identity: Identity | None = None,
+    identity: Identity | None = None, sdk_metrics: SdkMetrics | None = None, tracer_provider=None,
 ) -> FastAPI:
+    """The app; without `temporal`, it connects on start (with `sdk_metrics`' runtime, whose
+    Temporal client metrics its /metrics then shows)."""
     store = store or EventStore(make_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow))
     identity = identity or default_identity(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        client = temporal or await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+        client = temporal or await connect(
+            settings, runtime=sdk_metrics.runtime if sdk_metrics else None, tracer_provider=tracer_provider)
         app.state.services = Services(settings, store, JourneyClient(client, settings), identity,
                                       ContextClient(client, settings))
         yield
 
     app = FastAPI(title="Safeguarding Pathways", version="1", description=DESCRIPTION, lifespan=lifespan)
+    # The database's figures for /metrics: one collector per app, on a registry of its own.
+    app.state.metrics_registry = CollectorRegistry(auto_describe=True)
+    app.state.metrics_registry.register(
+        OperationalGauges(lambda: operational_counts(store.engine), settings.checkpoint_interval_seconds))
+    app.state.sdk_metrics = sdk_metrics
     errors.install(app)
     request_logging.install(app)
+    instrument_app(app, tracer_provider)
+    app.include_router(health.router)
     app.include_router(journeys.router)
     app.include_router(history.router)
     app.include_router(contexts.router)
@@ -72,5 +87,8 @@ def from_env() -> FastAPI:
     """Production: `uvicorn --factory api.app:from_env` (settings from PATHWAYS_* variables)."""
     from settings import configure_logging
 
+    from observability.tracing import configure_tracing
+
     configure_logging("info")
-    return create_app(Settings.from_env())
+    configure_tracing("pathways-api")
+    return create_app(Settings.from_env(), sdk_metrics=SdkMetrics())

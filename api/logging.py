@@ -1,6 +1,7 @@
 """One structured log line per request: who asked (role, LA, subject), about which journey
 and command, the status, any error code and the latency. Never a young person's details:
 only ids, codes and field names go in, never a body, a query string or an error message.
+The same middleware counts the request for Prometheus, by method, route template and status.
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ import uuid
 import structlog
 from fastapi import FastAPI, Request
 
+from observability.metrics import HTTP_DURATION, HTTP_REQUESTS
+
 log = structlog.get_logger("pathways.http")
+# Methods counted by name; anything else a client invents is "other" (every label value is a
+# time series of its own).
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 # What the routes may note for the log line: ids and codes, nothing about a young person.
 # Context ids are the LA's names for places and groups (slugs), never a person's.
@@ -40,13 +46,18 @@ def install(app: FastAPI) -> None:
             return response
         finally:
             who = getattr(request.state, "principal", None)
+            seconds = time.perf_counter() - started
+            route = _route(request)
+            method = request.method if request.method in METHODS else "other"
+            HTTP_REQUESTS.labels(method, route, str(status)).inc()
+            HTTP_DURATION.labels(method, route).observe(seconds)
             log.info(
                 "request",
                 request_id=request_id,
                 method=request.method,
-                route=_route(request),
+                route=route,
                 status=status,
-                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                latency_ms=round(seconds * 1000, 2),
                 role=who.role if who else None,
                 local_authority=who.local_authority if who else None,
                 subject=who.subject if who else None,

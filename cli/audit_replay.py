@@ -13,6 +13,7 @@ import asyncio
 from pathlib import Path
 
 from cli.service import settings_for
+from workflows.connection import TemporalUnreachable, connect
 from settings import DEFAULT_DATA_DIR, configure_logging
 
 
@@ -30,8 +31,6 @@ def add_replay_parser(subparsers) -> None:
 
 
 async def audit_replay(data_dir: Path, identifier: str) -> int:
-    from temporalio.client import Client
-
     from audit.replay import JourneyNotFound, replay_journey
     from store.engine import make_engine
     from store.events import EventStore
@@ -39,9 +38,9 @@ async def audit_replay(data_dir: Path, identifier: str) -> int:
     settings = settings_for(data_dir)
     store = EventStore(make_engine(settings.database_url))
     try:
-        client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
-    except Exception as err:  # connection refused, unknown namespace, TLS: nothing to audit against
-        print(f"Cannot reach Temporal at {settings.temporal_address} ({type(err).__name__}); is the service running?")
+        client = await connect(settings)
+    except TemporalUnreachable as err:  # refused, unknown namespace, TLS: nothing to audit against
+        print(f"{err}. Is the service running?")
         return 2
     try:
         report = await replay_journey(client, store, identifier)

@@ -15,7 +15,6 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from temporalio.client import Client
 
 from cli.service import settings_for
 from domain.calendar import WorkingDayCalendar
@@ -25,6 +24,7 @@ from store.engine import make_engine
 from store.events import EventStore
 from store.contexts import contexts_linked_to_open_journeys
 from workflows.client import CommandRefused, ContextClient, JourneyClient
+from workflows.connection import connect
 
 DEMO_ACTOR = {"id": "demo-practitioner", "role": "practitioner"}
 DEMO_SYSTEM = {"id": "demo-case-system", "role": "system"}
@@ -117,7 +117,7 @@ def scripts(today: date, calendar: WorkingDayCalendar, run: str) -> list[tuple[s
 
 async def run_demo(data_dir: Path) -> int:
     settings = settings_for(data_dir)
-    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    client = await connect(settings)
     journeys = JourneyClient(client, settings)
     store = EventStore(make_engine(settings.database_url))
     calendar = WorkingDayCalendar(settings.closure_days)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import atexit
 import importlib
-import logging
 import os
-import sys
 
 from api.identity import ROLES
-from settings import DEFAULT_DATA_DIR
+from settings import DEFAULT_DATA_DIR, exit_directly
 
 # Modules whose register(subparsers) adds subcommands to `pathways audit`.
 AUDIT_COMMANDS = ("cli.audit", "cli.audit_replay")
@@ -51,6 +48,7 @@ def parser() -> argparse.ArgumentParser:
         importlib.import_module(module).register(audit_commands)
     report = sub.add_parser("report", help="reports from the event log: the ROTH dataset as CSV or XLSX")
     importlib.import_module("cli.report").register(report.add_subparsers(dest="report_command", required=True))
+    importlib.import_module("cli.operate").register(sub)
     token = sub.add_parser("token", help="bearer tokens for the embedded service's HTTP API")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help="print a new bearer token for one role in one LA")
@@ -76,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         # The chains (cli/show.py), then the signed checkpoints (cli/audit.py).
         from cli import audit
         return audit.verify_main(args)
-    if args.command in ("audit", "report"):
+    if args.command in ("audit", "report", "migrate", "probe"):
         return args.run(args)
     if args.command == "rebuild":
         from cli import rebuild
@@ -88,19 +86,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """The installed `pathways` script: run the command, then leave without interpreter teardown.
-
-    temporalio's Rust client threads can still be calling into Python while the interpreter
-    finalizes, which aborts the process ("PyGILState_Release ... must be current") after the
-    command has done all its work (temporalio/sdk-python issue 300). So once the command
-    returns, run the exit handlers, flush what was written and exit directly with its code.
-    """
-    code = main()
-    atexit._run_exitfuncs()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    """The installed `pathways` script: run the command, then leave without interpreter
+    teardown (settings.exit_directly says why)."""
+    exit_directly(main())
 
 
 if __name__ == "__main__":

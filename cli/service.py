@@ -14,7 +14,7 @@ SERVICE_FILE = "service.json"
 def settings_for(data_dir: Path) -> Settings:
     """Production sets PATHWAYS_DATABASE_URL and friends; otherwise the embedded default in
     `data_dir`, on the ports the running service wrote down."""
-    if os.environ.get("PATHWAYS_DATABASE_URL"):
+    if os.environ.get("PATHWAYS_DATABASE_URL") or os.environ.get("PATHWAYS_DATABASE_URL_FILE"):
         return Settings.from_env()
     running = read_service_file(data_dir)
     return Settings.embedded(data_dir, running.get("temporal_port", 7233))

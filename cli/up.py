@@ -28,9 +28,10 @@ from cli.tokens import describe_first_run, first_run_tokens
 from settings import Settings, configure_logging
 from store.engine import make_engine, migrate
 from store.events import EventStore
-from worker import build_worker, signing_key
+from worker import ServerWithoutSignals, build_worker, signing_key
 from workflows.checkpoints import ensure_checkpoint_schedule
 from workflows.notifications import start_notification_sweeper
+from workflows.connection import TemporalUnreachable, connect
 from workflows.journey import SEARCH_ATTRIBUTES
 
 READY_TIMEOUT_S = 90
@@ -58,32 +59,21 @@ def start_dev_server(data_dir: Path, port: int) -> subprocess.Popen:
     return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-async def connect(address: str, server: subprocess.Popen) -> Client:
+async def connect_when_up(settings: Settings, server: subprocess.Popen) -> Client:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while True:
         if server.poll() is not None:
             raise SystemExit(f"The Temporal dev server exited (code {server.returncode}); see temporal.log in the data folder.")
         try:
-            return await Client.connect(address)
-        except Exception:
+            return await connect(settings)
+        except TemporalUnreachable:
             if time.monotonic() > deadline:
-                raise SystemExit(f"The Temporal dev server did not answer at {address} within {READY_TIMEOUT_S} s.")
+                raise SystemExit(
+                    f"The Temporal dev server did not answer at {settings.temporal_address} within {READY_TIMEOUT_S} s.")
             await asyncio.sleep(0.5)
 
 
 HTTP_HOST = "127.0.0.1"
-
-
-class _HttpServer(uvicorn.Server):
-    """uvicorn without its own signal handling: `serve` owns SIGINT/SIGTERM and stops the
-    HTTP service, the worker and the dev server in order."""
-
-    @contextlib.contextmanager
-    def capture_signals(self):  # uvicorn >= 0.29
-        yield
-
-    def install_signal_handlers(self) -> None:  # older uvicorn
-        pass
 
 
 def bind_http(port: int) -> socket.socket:
@@ -114,16 +104,16 @@ async def serve(data_dir: Path, temporal_port: int, http_port: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     http_task: asyncio.Task | None = None
-    http: _HttpServer | None = None
+    http: ServerWithoutSignals | None = None
     try:
-        client = await connect(settings.temporal_address, server)
+        client = await connect_when_up(settings, server)
         migrate(settings.database_url)
         store = EventStore(make_engine(settings.database_url))
         # The checkpoint signing key lives beside the database, never in it (made on the first start).
         worker = build_worker(client, settings, store, checkpoint_key=signing_key(settings))
         tokens = first_run_tokens(data_dir)
         app = create_app(settings, temporal=client, store=store)
-        http = _HttpServer(uvicorn.Config(app, lifespan="on", access_log=False, log_config=None, log_level="warning"))
+        http = ServerWithoutSignals(uvicorn.Config(app, lifespan="on", access_log=False, log_config=None, log_level="warning"))
         async with worker:
             await start_notification_sweeper(client, settings)
             await ensure_checkpoint_schedule(client, settings)

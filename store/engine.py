@@ -110,3 +110,20 @@ def migrate(url: str | URL) -> None:
             command.upgrade(alembic_config(connection), "head")
     finally:
         engine.dispose()
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why this code cannot use the database's schema (None when it is the newest): a
+    deployment migrates once, as the schema's owner, before workers and API replicas start."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from store.migrations import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current == head:
+        return None
+    return (f"the database schema is at {current or 'nothing'} and this release needs {head}: "
+            "run `pathways migrate` first")

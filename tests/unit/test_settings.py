@@ -22,3 +22,41 @@ def test_make_engine_sizes_the_pool(tmp_path):
     finally:
         engine.dispose()
     make_engine("sqlite://", pool_size=7, max_overflow=3).dispose()  # in memory: ignored, not an error
+
+
+def test_secrets_come_from_files_as_docker_and_kubernetes_mount_them(tmp_path):
+    (tmp_path / "id_key").write_text("ab" * 32 + "\n")
+    (tmp_path / "password").write_text("s3cret/with:odd@chars\n")
+    settings = Settings.from_env({
+        "PATHWAYS_ID_KEY_FILE": str(tmp_path / "id_key"),
+        "PATHWAYS_DATABASE_URL": "postgresql://pathways_service@postgres:5432/pathways",
+        "PATHWAYS_DATABASE_PASSWORD_FILE": str(tmp_path / "password"),
+    })
+    assert settings.id_key == bytes.fromhex("ab" * 32)
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    assert (url.username, url.password, url.host, url.database) == (
+        "pathways_service", "s3cret/with:odd@chars", "postgres", "pathways")
+    # A value given directly wins over its file; children get the resolved values.
+    assert Settings.from_env({"PATHWAYS_ID_KEY": "cd" * 32, "PATHWAYS_ID_KEY_FILE": str(tmp_path / "id_key")}).id_key \
+        == bytes.fromhex("cd" * 32)
+    assert Settings.from_env(settings.env()) == settings
+
+
+def test_a_secret_file_that_cannot_be_read_stops_the_process_with_its_name(tmp_path):
+    import pytest
+
+    with pytest.raises(SystemExit, match="PATHWAYS_ID_KEY_FILE names .*missing"):
+        Settings.from_env({"PATHWAYS_ID_KEY_FILE": str(tmp_path / "missing")})
+
+
+def test_deployment_knobs_round_trip_through_the_environment():
+    settings = Settings.from_env({
+        "PATHWAYS_MIGRATE_ON_START": "0", "PATHWAYS_WORKER_HEALTH_PORT": "8081",
+        "PATHWAYS_SHUTDOWN_GRACE_SECONDS": "12.5", "PATHWAYS_TEMPORAL_TLS": "1",
+    })
+    assert (settings.migrate_on_start, settings.worker_health_port, settings.shutdown_grace_seconds) == (False, 8081, 12.5)
+    assert settings.temporal_uses_tls
+    assert Settings.from_env(settings.env()) == settings
+    assert Settings().migrate_on_start and Settings().worker_health_port is None

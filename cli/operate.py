@@ -1,0 +1,74 @@
+"""Commands a deployment runs: `pathways migrate` (the one-shot schema job) and `pathways probe`
+(the image's HEALTHCHECK)."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+from settings import DEFAULT_DATA_DIR
+
+# The application role the migrations create on PostgreSQL (store/migrations/versions/0001).
+APP_ROLE = "pathways_app"
+# A plain PostgreSQL role name: it is put into a GRANT statement, which takes no parameters.
+ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+DEFAULT_PROBE_URL = "http://127.0.0.1:8000/healthz"
+
+
+def register(subparsers) -> None:
+    migrate = subparsers.add_parser(
+        "migrate", help="bring the database's schema up to this release (a deployment's one-shot job)")
+    migrate.add_argument("--grant-to", metavar="ROLE",
+                         help=f"PostgreSQL: let this login role act as {APP_ROLE} (what workers and the API connect as)")
+    migrate.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="the embedded service's data folder (default ./var)")
+    migrate.set_defaults(run=migrate_main)
+    probe = subparsers.add_parser(
+        "probe", help="exit 0 if a health URL answers 200 ($PATHWAYS_PROBE_URL, default the API's /healthz)")
+    probe.add_argument("url", nargs="?", help="the URL to ask (default $PATHWAYS_PROBE_URL or " + DEFAULT_PROBE_URL + ")")
+    probe.set_defaults(run=probe_main)
+
+
+def migrate_main(args) -> int:
+    from sqlalchemy import text
+
+    from cli.service import settings_for
+    from store.engine import execute_autocommit, make_engine, migrate
+
+    if args.grant_to is not None and not ROLE_NAME.match(args.grant_to):
+        print(f"pathways migrate: {args.grant_to!r} is not a plain role name (lower case letters, digits, _)",
+              file=sys.stderr)
+        return 2
+    url = settings_for(Path(args.data_dir)).database_url
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            dialect = connection.dialect.name
+            revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    finally:
+        engine.dispose()
+    print(f"The database schema is at {revision}.")
+    if args.grant_to is not None:
+        if dialect != "postgresql":
+            print("pathways migrate: --grant-to is for PostgreSQL (SQLite has no roles)", file=sys.stderr)
+            return 2
+        execute_autocommit(url, f'GRANT {APP_ROLE} TO "{args.grant_to}"')
+        print(f"{args.grant_to} may act as {APP_ROLE}.")
+    return 0
+
+
+def probe_main(args) -> int:
+    import httpx
+
+    url = args.url or os.environ.get("PATHWAYS_PROBE_URL") or DEFAULT_PROBE_URL
+    try:
+        status = httpx.get(url, timeout=5).status_code
+    except httpx.HTTPError as err:
+        print(f"{url}: {type(err).__name__}", file=sys.stderr)
+        return 1
+    if status != 200:
+        print(f"{url}: {status}", file=sys.stderr)
+        return 1
+    return 0

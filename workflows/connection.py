@@ -1,0 +1,100 @@
+"""Connecting to Temporal: one function for the worker, the HTTP API and every CLI command.
+
+A self-hosted cluster may need TLS with a CA of the LA's own, mutual TLS with a client
+certificate, and Temporal Cloud an API key; all of it comes from the settings, so that no
+process can connect differently from the others. A connection that cannot be made (refused,
+a certificate not trusted, a client certificate missing) fails within `CONNECT_TIMEOUT` with
+`TemporalUnreachable`, whose message says what to check, rather than hanging.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.runtime import Runtime
+from temporalio.service import TLSConfig
+
+from settings import Settings
+
+CONNECT_TIMEOUT = timedelta(seconds=10)
+
+
+class TemporalUnreachable(Exception):
+    """No connection to Temporal could be made with these settings."""
+
+
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """What `Client.connect` takes as `tls`: False for plain gRPC (the embedded dev server)."""
+    if not settings.temporal_uses_tls:
+        return False
+    has_cert, has_key = settings.temporal_tls_cert_file is not None, settings.temporal_tls_key_file is not None
+    if has_cert != has_key:
+        raise TemporalUnreachable(
+            "Mutual TLS needs both PATHWAYS_TEMPORAL_TLS_CERT_FILE and PATHWAYS_TEMPORAL_TLS_KEY_FILE.")
+    return TLSConfig(
+        server_root_ca_cert=_read(settings.temporal_tls_ca_file, "PATHWAYS_TEMPORAL_TLS_CA_FILE"),
+        client_cert=_read(settings.temporal_tls_cert_file, "PATHWAYS_TEMPORAL_TLS_CERT_FILE"),
+        client_private_key=_read(settings.temporal_tls_key_file, "PATHWAYS_TEMPORAL_TLS_KEY_FILE"),
+        domain=settings.temporal_tls_server_name,
+    )
+
+
+async def connect(settings: Settings, *, runtime: Runtime | None = None, tracer_provider=None) -> Client:
+    """A client for the settings' Temporal address and namespace, traced when tracing is on
+    (workers made from it trace too)."""
+    from observability.tracing import temporal_interceptors
+
+    try:
+        return await Client.connect(
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            tls=tls_config(settings),
+            api_key=settings.temporal_api_key,
+            connect_timeout=CONNECT_TIMEOUT,
+            interceptors=list(temporal_interceptors(tracer_provider)),
+            runtime=runtime,
+        )
+    except TemporalUnreachable:
+        raise
+    except Exception as err:
+        raise TemporalUnreachable(describe_failure(settings, err)) from err
+
+
+def describe_failure(settings: Settings, err: Exception) -> str:
+    """One line an operator can act on. The SDK's own message is kept: it names the TLS or
+    transport error. No secret is in it (the API key and private key are never printed)."""
+    how = "plain gRPC"
+    if settings.temporal_uses_tls:
+        how = "TLS"
+        if settings.temporal_tls_cert_file is not None:
+            how = "mutual TLS"
+        if settings.temporal_api_key:
+            how += " with an API key"
+    reason = " ".join(str(err).split()) or type(err).__name__
+    hint = _hint(settings, reason)
+    return (f"Cannot connect to Temporal at {settings.temporal_address} (namespace {settings.temporal_namespace}, "
+            f"{how}): {reason}" + (f". {hint}" if hint else ""))
+
+
+def _hint(settings: Settings, reason: str) -> str | None:
+    """What to check, guessed from the transport's words (only ever a hint beside them)."""
+    if "UnknownIssuer" in reason or "InvalidCertificate" in reason:
+        return ("The server's certificate is not trusted: set PATHWAYS_TEMPORAL_TLS_CA_FILE to the CA that issued it "
+                "(and PATHWAYS_TEMPORAL_TLS_SERVER_NAME if it names the server differently).")
+    if "transport error" not in reason:
+        return None
+    if not settings.temporal_uses_tls:
+        return "If the server expects TLS, set PATHWAYS_TEMPORAL_TLS=1."
+    return ("The server closed the connection: if it requires mutual TLS, give it a client certificate it trusts "
+            "(PATHWAYS_TEMPORAL_TLS_CERT_FILE and PATHWAYS_TEMPORAL_TLS_KEY_FILE).")
+
+
+def _read(path: Path | None, variable: str) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return Path(path).read_bytes()
+    except OSError as err:
+        raise TemporalUnreachable(f"{variable} names {path}, which cannot be read ({err.strerror}).") from None
