@@ -62,7 +62,7 @@ def create_app(
 
     app = FastAPI(title="Safeguarding Pathways", version="1", description=DESCRIPTION, lifespan=lifespan)
     # The database's figures for /metrics: one collector per app, on a registry of its own.
-    app.state.metrics_registry = CollectorRegistry(auto_describe=True)
+    app.state.metrics_registry = CollectorRegistry()
     app.state.metrics_registry.register(
         OperationalGauges(lambda: operational_counts(store.engine), settings.checkpoint_interval_seconds))
     app.state.sdk_metrics = sdk_metrics

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 import httpx
+import structlog
 from prometheus_client import (
     CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest,
 )
@@ -48,6 +49,8 @@ DEADLINES_MISSED = Counter(
 WEBHOOK_FAILURES = Counter(
     "pathways_webhook_delivery_failures", "Webhook delivery attempts a receiver did not take.")
 
+log = structlog.get_logger("pathways.metrics")
+
 GAUGE_TTL_SECONDS = 10.0
 # The `_created` timestamp series double every counter for nothing an alert uses.
 disable_created_metrics()
@@ -66,7 +69,15 @@ class OperationalGauges(Collector):
         self._cached: tuple[float, object] | None = None
 
     def collect(self):
-        counts = self._current()
+        yield GaugeMetricFamily(
+            "pathways_checkpoint_interval_seconds", "How often a signed checkpoint is due.", value=self._interval)
+        try:
+            counts = self._current()
+        except Exception as err:  # the database is down: say so, and the figures are absent
+            log.warning("metrics_database_unavailable", error=type(err).__name__)
+            yield GaugeMetricFamily("pathways_database_up", "Whether the database answered this scrape.", value=0)
+            return
+        yield GaugeMetricFamily("pathways_database_up", "Whether the database answered this scrape.", value=1)
         open_journeys = GaugeMetricFamily(
             "pathways_open_journeys", "Open journeys, by LA and pathway (none: before a conference decides).",
             labels=["local_authority", "pathway"])
@@ -83,8 +94,6 @@ class OperationalGauges(Collector):
         for la, n in sorted(counts.failing_deliveries.items()):
             failing.add_metric([la], n)
         yield from (open_journeys, overdue, failing)
-        yield GaugeMetricFamily(
-            "pathways_checkpoint_interval_seconds", "How often a signed checkpoint is due.", value=self._interval)
         if counts.latest_checkpoint_at is not None:
             yield GaugeMetricFamily(
                 "pathways_checkpoint_age_seconds", "Seconds since the latest signed checkpoint.",

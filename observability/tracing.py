@@ -10,13 +10,17 @@ string or a traceback could carry a young person's details; an allow-list cannot
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.trace import Status
+from temporalio.contrib.opentelemetry import TracingInterceptor, TracingWorkflowInboundInterceptor
+from temporalio.worker import WorkflowInboundInterceptor
 
 # What a span may carry out of the process: ids the service itself makes (workflow ids are
 # keyed hashes, run/activity ids Temporal's, update ids the caller's command ids), the route
@@ -82,9 +86,51 @@ def temporal_interceptors(provider: TracerProvider | None = None) -> Sequence:
     provider = tracer_provider(provider)
     if provider is None:
         return []
-    from temporalio.contrib.opentelemetry import TracingInterceptor
+    return [CommandTracing(provider.get_tracer("pathways.temporal"))]
 
-    return [TracingInterceptor(provider.get_tracer("pathways.temporal"))]
+
+class _CommandSpans(TracingWorkflowInboundInterceptor):
+    """Temporal's workflow tracing, with an update's spans in the trace of the request that
+    sent it. The stock interceptor hangs them from the workflow's start (a journey's runs for
+    months) and only links the command's trace; an operator following one slow command wants
+    the validator, the handler and its persist activity under that command's request."""
+
+    def handle_update_validator(self, input) -> None:
+        with self._in_update_context(input, "ValidateUpdate") as handled:
+            if handled:
+                return WorkflowInboundInterceptor.handle_update_validator(self, input)
+        return super().handle_update_validator(input)
+
+    async def handle_update_handler(self, input):
+        with self._in_update_context(input, "HandleUpdate") as handled:
+            if handled:
+                return await WorkflowInboundInterceptor.handle_update_handler(self, input)
+        return await super().handle_update_handler(input)
+
+    @contextlib.contextmanager
+    def _in_update_context(self, input, what: str):
+        header = input.headers.get(self.header_key)
+        carrier = self.payload_converter.from_payloads([header])[0] if header else None
+        if not carrier:
+            yield False  # no trace came with the update: the stock behaviour
+            return
+        context = self._set_on_context(self.text_map_propagator.extract(carrier))
+        token = otel_context.attach(context)
+        try:
+            self._completed_span(f"{what}:{input.update}", link_context_carrier=self._load_workflow_context_carrier(),
+                                 kind=trace.SpanKind.SERVER)
+            yield True
+        finally:
+            otel_context.detach(token)
+
+
+class CommandTracing(TracingInterceptor):
+    """Temporal's tracing interceptor for clients, activities and workflows, with
+    `_CommandSpans` inside workflows."""
+
+    def workflow_interceptor_class(self, input):
+        super().workflow_interceptor_class(input)  # registers the extern the workflow side calls
+        return _CommandSpans
 
 
 def instrument_app(app, provider: TracerProvider | None = None) -> None:
