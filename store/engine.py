@@ -108,6 +108,10 @@ def migrate(url: str | URL) -> None:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
                 )
             command.upgrade(alembic_config(connection), "head")
+            if connection.dialect.name == "postgresql":
+                # So that a worker or API replica connected as the application role can tell
+                # whether the schema is the one its code needs (schema_problem, /readyz).
+                connection.execute(text("GRANT SELECT ON alembic_version TO pathways_app"))
     finally:
         engine.dispose()
 
