@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Engine, select, text, update
 
+from store.engine import make_engine
 from store.schema import dashboard_sessions
 from store.sessions import IDLE, LIFETIME, SEEN_EVERY, DashboardSessions
 
@@ -20,9 +21,12 @@ postgresql_only = pytest.mark.parametrize("store_url", ["postgresql"], indirect=
 TOKEN = "sp_manager_873_not-a-real-token"
 SECOND = timedelta(seconds=1)
 HOUR = timedelta(hours=1)
+NONCE = 12  # bytes: GCM's nonce, stored ahead of the ciphertext
 
 
-class Clock:
+class HandClock:
+    """Wall-clock UTC time that stands still until the test moves it."""
+
     def __init__(self) -> None:
         self.now = datetime(2026, 3, 24, 8, 30, tzinfo=timezone.utc)
 
@@ -34,13 +38,13 @@ class Clock:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def wall_clock() -> HandClock:
+    return HandClock()
 
 
 @pytest.fixture
-def sessions(store_engine: Engine, clock: Clock) -> DashboardSessions:
-    return DashboardSessions(store_engine, clock=clock)
+def sessions(store_engine: Engine, wall_clock: HandClock) -> DashboardSessions:
+    return DashboardSessions(store_engine, clock=wall_clock)
 
 
 def rows(engine: Engine) -> dict[str, dict]:
@@ -74,13 +78,11 @@ def test_a_session_gives_back_its_token_until_it_is_ended(sessions: DashboardSes
 
 
 def test_another_store_on_the_same_database_honours_and_ends_the_session(
-    store_url: str, sessions: DashboardSessions, clock: Clock
+    store_url: str, sessions: DashboardSessions, wall_clock: HandClock
 ) -> None:
-    from store.engine import make_engine
-
     other_process = make_engine(store_url)
     try:
-        replica = DashboardSessions(other_process, clock=clock)
+        replica = DashboardSessions(other_process, clock=wall_clock)
         session_id = sessions.create(TOKEN)
         assert replica.token(session_id) == TOKEN
         replica.end(session_id)
@@ -93,63 +95,63 @@ def test_the_policy_is_two_idle_hours_a_working_day_at_most_and_a_minute_between
     assert (IDLE, LIFETIME, SEEN_EVERY) == (2 * HOUR, 10 * HOUR, timedelta(minutes=1))
 
 
-def test_a_session_ends_after_two_idle_hours(sessions: DashboardSessions, clock: Clock) -> None:
+def test_a_session_ends_after_two_idle_hours(sessions: DashboardSessions, wall_clock: HandClock) -> None:
     session_id = sessions.create(TOKEN)
-    clock.advance(2 * HOUR)
+    wall_clock.advance(2 * HOUR)
     assert sessions.token(session_id) == TOKEN  # seen: the idle time starts again
-    clock.advance(2 * HOUR)
+    wall_clock.advance(2 * HOUR)
     assert sessions.token(session_id) == TOKEN
-    clock.advance(2 * HOUR + SECOND)
+    wall_clock.advance(2 * HOUR + SECOND)
     assert sessions.token(session_id) is None
 
 
-def test_a_busy_session_ends_after_ten_hours(sessions: DashboardSessions, clock: Clock) -> None:
+def test_a_busy_session_ends_after_ten_hours(sessions: DashboardSessions, wall_clock: HandClock) -> None:
     session_id = sessions.create(TOKEN)
     for _ in range(10):
-        clock.advance(HOUR)
+        wall_clock.advance(HOUR)
         assert sessions.token(session_id) == TOKEN
-    clock.advance(SECOND)
+    wall_clock.advance(SECOND)
     assert sessions.token(session_id) is None  # busy all day, but not for ever
 
 
 def test_seen_at_is_written_at_most_once_a_minute(
-    store_engine: Engine, sessions: DashboardSessions, clock: Clock
+    store_engine: Engine, sessions: DashboardSessions, wall_clock: HandClock
 ) -> None:
-    created = clock.now
+    created = wall_clock.now
     session_id = sessions.create(TOKEN)
     for _ in range(3):
-        clock.advance(SEEN_EVERY / 4)
+        wall_clock.advance(SEEN_EVERY / 4)
         assert sessions.token(session_id) == TOKEN
     assert seen_at(store_engine, session_id) == created
 
-    clock.advance(SEEN_EVERY / 4)
+    wall_clock.advance(SEEN_EVERY / 4)
     assert sessions.token(session_id) == TOKEN
     assert seen_at(store_engine, session_id) == created + SEEN_EVERY
 
     # So the idle time runs from the last recorded view, up to a minute before the last view.
-    clock.advance(SEEN_EVERY / 2)
+    wall_clock.advance(SEEN_EVERY / 2)
     sessions.token(session_id)
-    clock.advance(2 * HOUR - SEEN_EVERY / 2 + SECOND)
+    wall_clock.advance(2 * HOUR - SEEN_EVERY / 2 + SECOND)
     assert sessions.token(session_id) is None
 
 
 def test_pruning_deletes_only_expired_sessions_and_signing_in_prunes(
-    store_engine: Engine, sessions: DashboardSessions, clock: Clock
+    store_engine: Engine, sessions: DashboardSessions, wall_clock: HandClock
 ) -> None:
     old = sessions.create(TOKEN)
     for _ in range(9):
-        clock.advance(HOUR)
+        wall_clock.advance(HOUR)
         assert sessions.token(old) == TOKEN
     idle, recent = sessions.create(TOKEN), sessions.create(TOKEN)
-    clock.advance(HOUR)
+    wall_clock.advance(HOUR)
     assert sessions.token(old) == TOKEN and sessions.token(recent) == TOKEN
-    clock.advance(HOUR + SECOND)
+    wall_clock.advance(HOUR + SECOND)
 
     assert sessions.prune() == 2  # idle for two hours; ten hours old, though seen within the hour
     assert set(rows(store_engine)) == {key(recent)}
     assert sessions.token(idle) is None and sessions.token(old) is None
 
-    clock.advance(2 * HOUR)
+    wall_clock.advance(2 * HOUR)
     signed_in = sessions.create(TOKEN)
     assert set(rows(store_engine)) == {key(signed_in)}
     assert sessions.prune() == 0
@@ -165,12 +167,12 @@ def test_the_table_holds_neither_a_usable_cookie_nor_the_token(
     for secret in (TOKEN, *session_ids):
         assert secret.encode() not in raw
     assert set(dump) == {key(s) for s in session_ids}  # the ids' digests, never the ids
-    sealed = [row["sealed_token"] for row in dump.values()]
-    assert sealed[0] != sealed[1]  # the same token, sealed under keys and nonces of its own
+    nonces = {row["sealed_token"][:NONCE] for row in dump.values()}
+    assert len(nonces) == 2  # the same token, sealed with a nonce of its own each time
     # The row's key is not the sealing key: it takes the session id itself to open the token.
     for row_key, row in dump.items():
         with pytest.raises(InvalidTag):
-            AESGCM(bytes.fromhex(row_key)).decrypt(row["sealed_token"][:12], row["sealed_token"][12:], None)
+            AESGCM(bytes.fromhex(row_key)).decrypt(row["sealed_token"][:NONCE], row["sealed_token"][NONCE:], None)
 
 
 def test_an_altered_sealed_token_is_not_honoured(store_engine: Engine, sessions: DashboardSessions) -> None:
@@ -185,15 +187,15 @@ def test_an_altered_sealed_token_is_not_honoured(store_engine: Engine, sessions:
 
 
 @postgresql_only
-def test_the_app_role_may_keep_sessions(app_engine: Engine, clock: Clock) -> None:
-    sessions = DashboardSessions(app_engine, clock=clock)
+def test_the_app_role_may_keep_sessions(app_engine: Engine, wall_clock: HandClock) -> None:
+    sessions = DashboardSessions(app_engine, clock=wall_clock)
     with app_engine.connect() as connection:
         assert connection.execute(text("SELECT current_user")).scalar_one() == "pathways_app"
 
     ended, kept = sessions.create(TOKEN), sessions.create(TOKEN)
-    clock.advance(SEEN_EVERY)
+    wall_clock.advance(SEEN_EVERY)
     assert sessions.token(kept) == TOKEN  # and records that it was seen
     sessions.end(ended)
-    clock.advance(2 * HOUR + SECOND)
+    wall_clock.advance(2 * HOUR + SECOND)
     assert sessions.prune() == 1
     assert sessions.token(kept) is None and sessions.token(ended) is None
