@@ -20,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -328,4 +329,21 @@ population_baselines = Table(
     Column("recorded_by", String(200), nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
     Index("ix_population_baselines_la_dimension_id", "local_authority", "dimension", "id"),
+)
+
+
+# --- dashboard sessions (migration 0007; store/sessions.py) ------------------------------------
+
+# A signed-in dashboard session, shared by every API process: keyed by the SHA-256 of the
+# cookie's session id, with the bearer token sealed under a key only that id gives.
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    Column("session_key", String(64), primary_key=True),
+    Column("sealed_token", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    # Pruning: sessions idle too long, and sessions alive too long.
+    Index("ix_dashboard_sessions_seen_at", "seen_at"),
+    Index("ix_dashboard_sessions_created_at", "created_at"),
 )

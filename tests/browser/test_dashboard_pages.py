@@ -190,30 +190,6 @@ def test_the_overview_counts_plan_findings_the_most_common_first():
     assert routes._plan_check({"journeys_with_plan_findings": 0}) == {"total": 0, "by_code": []}
 
 
-# --- sessions -----------------------------------------------------------------------------
-
-def test_sessions_end_when_idle_after_their_lifetime_and_on_sign_out():
-    now = [0.0]
-    store = sessions.SessionStore(clock=lambda: now[0])
-    first = store.create("sp_token")
-    assert store.token(first) == "sp_token"
-    assert store.token("not-a-session") is None and store.token(None) is None
-    now[0] += sessions.IDLE_SECONDS + 1
-    assert store.token(first) is None  # idle too long
-
-    kept_busy = store.create("sp_token")
-    for _ in range(int(sessions.LIFETIME_SECONDS // (sessions.IDLE_SECONDS / 2)) + 1):
-        now[0] += sessions.IDLE_SECONDS / 2
-        alive = store.token(kept_busy)
-    assert alive is None  # busy all day, but not for ever
-
-    ended = store.create("sp_token")
-    store.end(ended)
-    assert store.token(ended) is None
-    # Only a digest of the id is kept: the table holds nothing that works as a cookie.
-    assert ended not in repr(store._sessions)
-
-
 # --- over HTTP ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -225,11 +201,33 @@ async def app(temporal_env, settings, store, worker, token_file):
         yield app
 
 
+@pytest.fixture(scope="module")
+async def replica(temporal_env, settings, worker, token_file):
+    """A second API process on the same database, as a load balancer's other target: an app
+    of its own, with an engine of its own (made from the settings, as in production)."""
+    from api.app import create_app
+
+    app = create_app(settings, temporal=temporal_env.client, identity=token_file)
+    async with app.router.lifespan_context(app):
+        yield app
+    app.state.services.store.engine.dispose()
+
+
 @pytest.fixture
 async def browser(app):
     """A cookie-keeping client of its own (the shared `http` client must stay cookie-free)."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dashboard.test") as client:
+    async with _client(app) as client:
         yield client
+
+
+def _client(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dashboard.test")
+
+
+async def _sign_in(client: httpx.AsyncClient, token: str) -> httpx.Response:
+    form = await client.get("/dashboard/sign-in")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    return await client.post("/dashboard/sign-in", data={"token": token, "csrf": csrf})
 
 
 @pytest.mark.slow
@@ -303,9 +301,7 @@ async def test_the_list_pages_through_every_journey_and_a_closed_one_reads_plain
         "outcome": "no_further_action"})
     assert closed.status_code == 200, closed.text
 
-    form = await browser.get("/dashboard/sign-in")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-    assert (await browser.post("/dashboard/sign-in", data={"token": manager, "csrf": csrf})).status_code == 303
+    assert (await _sign_in(browser, manager)).status_code == 303
 
     monkeypatch.setattr(routes, "PAGE_SIZE", 2)
     seen, url, pages = [], "/dashboard/journeys", 0
@@ -330,9 +326,7 @@ async def test_the_list_pages_through_every_journey_and_a_closed_one_reads_plain
 @pytest.mark.slow
 async def test_context_pages_are_the_las_own_and_an_unknown_context_is_not_found(browser, tokens):
     assert (await browser.get("/dashboard/contexts")).headers["location"] == "/dashboard/sign-in"
-    form = await browser.get("/dashboard/sign-in")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-    assert (await browser.post("/dashboard/sign-in", data={"token": tokens[("auditor", "873")], "csrf": csrf})).status_code == 303
+    assert (await _sign_in(browser, tokens[("auditor", "873")])).status_code == 303
 
     listed = await browser.get("/dashboard/contexts")
     assert listed.status_code == 200 and listed.headers["cache-control"] == "no-store"
@@ -341,3 +335,17 @@ async def test_context_pages_are_the_las_own_and_an_unknown_context_is_not_found
                  "/dashboard/contexts/-leading-hyphen"):
         missing = await browser.get(path)
         assert missing.status_code == 404 and "Context not found" in missing.text, path
+
+
+@pytest.mark.slow
+async def test_a_session_made_by_one_api_process_is_honoured_and_ended_by_another(browser, replica, tokens):
+    assert (await _sign_in(browser, tokens[("manager", "873")])).status_code == 303
+    async with _client(replica) as same_browser_elsewhere:
+        # The load balancer sends the same browser, with the same cookie, to the other process.
+        same_browser_elsewhere.cookies = browser.cookies
+        page = await same_browser_elsewhere.get("/dashboard/journeys")
+        assert page.status_code == 200 and "Sign out" in page.text
+
+        assert (await same_browser_elsewhere.post("/dashboard/sign-out")).status_code == 303
+    answer = await browser.get("/dashboard/journeys")
+    assert answer.status_code == 303 and answer.headers["location"] == "/dashboard/sign-in"

@@ -15,9 +15,10 @@ from store.migrations import alembic_config
 from store.schema import metadata
 from store_factories import new_events, new_journey_id
 
-HEAD = "0006"
+HEAD = "0007"
 TABLES = {
     "events", "journeys", "deadlines", "outbox", "roth_chairs", "checkpoints", "access_log", "population_baselines",
+    "dashboard_sessions",
 }
 
 
@@ -103,6 +104,8 @@ def test_the_app_role_keeps_exactly_its_grants_through_a_downgrade_and_upgrade(
         "access_log": {"SELECT", "INSERT"},
         # A new baseline is a new row: the ones reports were published with stay as they were.
         "population_baselines": {"SELECT", "INSERT"},
+        # Sign-in credentials that expire, not records: created, refreshed and deleted.
+        "dashboard_sessions": {"SELECT", "INSERT", "UPDATE", "DELETE"},
     }
     assert privileges() == expected
 
