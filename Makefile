@@ -42,7 +42,7 @@ $(CHROMIUM):
 	$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium || { echo "make: could not install Chromium with apt-get (it needs root or sudo)" >&2; exit 1; }
 	@test -x $(CHROMIUM) || { echo "make: apt-get ran but $(CHROMIUM) is still missing" >&2; exit 1; }
 
-# Benchmarks: `python -m bench` runs each one in bench/ (today bench.queries); results go to bench/results/.
+# Benchmarks: `python -m bench` runs each one in bench/ (bench/__main__.py lists them); results go to bench/results/.
 .PHONY: bench bench-scale
 bench: $(STAMP)
 	$(BIN)/python -m bench
