@@ -38,6 +38,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
 from activities.names import PERSIST_JOURNEY_EVENTS
+from workflows.checkpoints import CheckpointWorkflow
 from workflows.contexts import ContextWorkflow, context_workflow_id
 from workflows.journey import JourneyWorkflow, event_id, journey_id_for
 from workflows.notifications import NotificationDelivery, NotificationSweeper
@@ -55,7 +56,8 @@ _payloads = DataConverter.default.payload_converter
 
 def replayer() -> Replayer:
     """A replayer with every workflow the worker runs, as `worker.py` registers them."""
-    return Replayer(workflows=[JourneyWorkflow, ContextWorkflow, NotificationDelivery, NotificationSweeper])
+    return Replayer(workflows=[JourneyWorkflow, ContextWorkflow, NotificationDelivery, NotificationSweeper,
+                               CheckpointWorkflow])
 
 
 # --- reading a history ----------------------------------------------------------------------

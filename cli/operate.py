@@ -1,5 +1,5 @@
-"""Commands a deployment runs: `pathways migrate` (the one-shot schema job) and `pathways probe`
-(the image's HEALTHCHECK)."""
+"""Commands a deployment runs: `pathways migrate` (the one-shot schema job), `pathways probe`
+(the image's HEALTHCHECK) and `pathways release check` (the gate before new code rolls out)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,12 @@ def register(subparsers) -> None:
         "probe", help="exit 0 if a health URL answers 200 ($PATHWAYS_PROBE_URL, default the API's /healthz)")
     probe.add_argument("url", nargs="?", help="the URL to ask (default $PATHWAYS_PROBE_URL or " + DEFAULT_PROBE_URL + ")")
     probe.set_defaults(run=probe_main)
+    release = subparsers.add_parser("release", help="before rolling out new code: will the open journeys replay with it?")
+    check = release.add_subparsers(dest="release_command", required=True).add_parser(
+        "check", help="replay every open workflow's history on the task queue with this code; exit 1 if any fails")
+    check.add_argument("--limit", type=int, help="replay at most this many open workflows (default: all)")
+    check.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="the embedded service's data folder (default ./var)")
+    check.set_defaults(run=release_check_main)
 
 
 def migrate_main(args) -> int:
@@ -72,3 +78,27 @@ def probe_main(args) -> int:
         print(f"{url}: {status}", file=sys.stderr)
         return 1
     return 0
+
+
+def release_check_main(args) -> int:
+    import asyncio
+
+    from audit.release_gate import check_release
+    from cli.service import settings_for
+    from settings import configure_logging
+    from workflows.connection import TemporalUnreachable, connect
+
+    configure_logging("warning")
+    settings = settings_for(Path(args.data_dir))
+
+    async def check() -> int:
+        try:
+            client = await connect(settings)
+        except TemporalUnreachable as err:
+            print(err, file=sys.stderr)
+            return 2
+        report = await check_release(client, settings.task_queue, limit=args.limit)
+        print(report.describe())
+        return 0 if report.ok else 1
+
+    return asyncio.run(check())
