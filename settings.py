@@ -15,6 +15,8 @@ from pathlib import Path
 DEFAULT_DATA_DIR = Path("var")
 # The checkpoint signing key's file name in a data folder (PATHWAYS_CHECKPOINT_KEY_FILE overrides).
 CHECKPOINT_KEY_FILE = "checkpoint.key"
+# The sealing key ring's file name in a data folder (PATHWAYS_SEALING_KEYS gives a ring instead).
+SEALING_KEYS_FILE = "sealing-keys.json"
 # The interpreter of DfE's CIN census validator (reports/cin_validation.py): its own virtual
 # environment, which `make` creates in the project folder (PATHWAYS_CIN_VALIDATOR_PYTHON overrides).
 DEFAULT_CIN_VALIDATOR_PYTHON = Path(__file__).resolve().parent / ".venv-cin" / "bin" / "python"
@@ -88,6 +90,9 @@ class Settings:
     # The embedded default migrates the database when the worker starts; a deployment runs
     # `pathways migrate` once, as the schema's owner, and tells its workers not to.
     migrate_on_start: bool = True
+    # The sealing key ring (sealing/keys.py) as JSON, from a deployment's secret; None: the
+    # ring in the data folder's file, made on first use.
+    sealing_keys: str | None = None
     # The worker's /healthz, /readyz and /metrics (observability/health.py); None: no port.
     worker_health_port: int | None = None
     # On SIGTERM a worker stops polling and gives the tasks it holds this long to finish.
@@ -98,6 +103,10 @@ class Settings:
         if self.checkpoint_key_file is not None:
             return self.checkpoint_key_file
         return (self.data_dir or DEFAULT_DATA_DIR) / CHECKPOINT_KEY_FILE
+
+    @property
+    def sealing_keys_path(self) -> Path:
+        return (self.data_dir or DEFAULT_DATA_DIR) / SEALING_KEYS_FILE
 
     @property
     def temporal_uses_tls(self) -> bool:
@@ -148,6 +157,7 @@ class Settings:
             temporal_tls_key_file=_optional_path(env.get("PATHWAYS_TEMPORAL_TLS_KEY_FILE")),
             temporal_tls_server_name=env.get("PATHWAYS_TEMPORAL_TLS_SERVER_NAME") or None,
             temporal_api_key=env.get("PATHWAYS_TEMPORAL_API_KEY") or None,
+            sealing_keys=env.get("PATHWAYS_SEALING_KEYS") or defaults.sealing_keys,
             migrate_on_start=_flag(env.get("PATHWAYS_MIGRATE_ON_START"), defaults.migrate_on_start),
             worker_health_port=_optional_int(env.get("PATHWAYS_WORKER_HEALTH_PORT"), defaults.worker_health_port),
             shutdown_grace_seconds=float(
@@ -197,6 +207,7 @@ class Settings:
             "PATHWAYS_TEMPORAL_TLS_KEY_FILE": _path_or_empty(self.temporal_tls_key_file),
             "PATHWAYS_TEMPORAL_TLS_SERVER_NAME": self.temporal_tls_server_name or "",
             "PATHWAYS_TEMPORAL_API_KEY": self.temporal_api_key or "",
+            "PATHWAYS_SEALING_KEYS": self.sealing_keys or "",
             "PATHWAYS_MIGRATE_ON_START": "1" if self.migrate_on_start else "0",
             "PATHWAYS_WORKER_HEALTH_PORT": "" if self.worker_health_port is None else str(self.worker_health_port),
             "PATHWAYS_SHUTDOWN_GRACE_SECONDS": str(self.shutdown_grace_seconds),
@@ -207,6 +218,7 @@ class Settings:
 # secrets convention of Docker and Kubernetes, so that no secret need sit in the environment.
 SECRET_VARIABLES = (
     "PATHWAYS_ID_KEY", "PATHWAYS_DATABASE_URL", "PATHWAYS_DATABASE_PASSWORD", "PATHWAYS_TEMPORAL_API_KEY",
+    "PATHWAYS_SEALING_KEYS",
 )
 
 
