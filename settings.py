@@ -93,6 +93,9 @@ class Settings:
     # The sealing key ring (sealing/keys.py) as JSON, from a deployment's secret; None: the
     # ring in the data folder's file, made on first use.
     sealing_keys: str | None = None
+    # The Temporal UI's origins (scheme, host and port), whose pages may call the codec
+    # endpoint (api/routes/codec.py) from the browser; none: no cross-origin calls.
+    temporal_ui_origins: tuple[str, ...] = ()
     # The worker's /healthz, /readyz and /metrics (observability/health.py); None: no port.
     worker_health_port: int | None = None
     # On SIGTERM a worker stops polling and gives the tasks it holds this long to finish.
@@ -116,7 +119,9 @@ class Settings:
     def from_env(cls, env: dict | None = None) -> "Settings":
         env = with_secret_files(os.environ if env is None else env)
         data_dir = Path(env["PATHWAYS_DATA_DIR"]) if env.get("PATHWAYS_DATA_DIR") else None
-        defaults = cls.embedded(data_dir) if data_dir else cls()
+        given_id_key = bytes.fromhex(env["PATHWAYS_ID_KEY"]) if env.get("PATHWAYS_ID_KEY") else None
+        # A data folder holds the tokens; it makes no id key of its own when one is given.
+        defaults = cls.embedded(data_dir, id_key=given_id_key) if data_dir else cls()
         closure = env.get("PATHWAYS_CLOSURE_DAYS", "")
         return cls(
             temporal_address=env.get("PATHWAYS_TEMPORAL_ADDRESS", defaults.temporal_address),
@@ -124,7 +129,7 @@ class Settings:
             task_queue=env.get("PATHWAYS_TASK_QUEUE", defaults.task_queue),
             database_url=with_password(
                 env.get("PATHWAYS_DATABASE_URL", defaults.database_url), env.get("PATHWAYS_DATABASE_PASSWORD")),
-            id_key=bytes.fromhex(env["PATHWAYS_ID_KEY"]) if env.get("PATHWAYS_ID_KEY") else defaults.id_key,
+            id_key=given_id_key or defaults.id_key,
             search_attributes=env.get("PATHWAYS_SEARCH_ATTRIBUTES", "1" if defaults.search_attributes else "0") == "1",
             timescale_policy=env.get("PATHWAYS_TIMESCALE_POLICY", defaults.timescale_policy),
             closure_days=tuple(date.fromisoformat(d) for d in closure.split(",") if d.strip()) or defaults.closure_days,
@@ -158,6 +163,8 @@ class Settings:
             temporal_tls_server_name=env.get("PATHWAYS_TEMPORAL_TLS_SERVER_NAME") or None,
             temporal_api_key=env.get("PATHWAYS_TEMPORAL_API_KEY") or None,
             sealing_keys=env.get("PATHWAYS_SEALING_KEYS") or defaults.sealing_keys,
+            temporal_ui_origins=tuple(o.strip() for o in env.get("PATHWAYS_TEMPORAL_UI_ORIGINS", "").split(",")
+                                      if o.strip()) or defaults.temporal_ui_origins,
             migrate_on_start=_flag(env.get("PATHWAYS_MIGRATE_ON_START"), defaults.migrate_on_start),
             worker_health_port=_optional_int(env.get("PATHWAYS_WORKER_HEALTH_PORT"), defaults.worker_health_port),
             shutdown_grace_seconds=float(
@@ -165,15 +172,17 @@ class Settings:
         )
 
     @classmethod
-    def embedded(cls, data_dir: Path, temporal_port: int = 7233) -> "Settings":
-        """The embedded default: everything under one data folder, search attributes registered."""
+    def embedded(cls, data_dir: Path, temporal_port: int = 7233, id_key: bytes | None = None) -> "Settings":
+        """The embedded default: everything under one data folder, search attributes registered
+        (the id key made there on first use, unless one is given)."""
         data_dir = Path(data_dir)
         return cls(
             temporal_address=f"localhost:{temporal_port}",
             database_url=f"sqlite:///{(data_dir / 'pathways.db').resolve()}",
-            id_key=embedded_id_key(data_dir),
+            id_key=id_key or embedded_id_key(data_dir),
             search_attributes=True,
             data_dir=data_dir,
+            temporal_ui_origins=(f"http://127.0.0.1:{temporal_port + 1000}",),
         )
 
     def env(self) -> dict[str, str]:
@@ -208,6 +217,7 @@ class Settings:
             "PATHWAYS_TEMPORAL_TLS_SERVER_NAME": self.temporal_tls_server_name or "",
             "PATHWAYS_TEMPORAL_API_KEY": self.temporal_api_key or "",
             "PATHWAYS_SEALING_KEYS": self.sealing_keys or "",
+            "PATHWAYS_TEMPORAL_UI_ORIGINS": ",".join(self.temporal_ui_origins),
             "PATHWAYS_MIGRATE_ON_START": "1" if self.migrate_on_start else "0",
             "PATHWAYS_WORKER_HEALTH_PORT": "" if self.worker_health_port is None else str(self.worker_health_port),
             "PATHWAYS_SHUTDOWN_GRACE_SECONDS": str(self.shutdown_grace_seconds),

@@ -31,14 +31,14 @@ from api.identity import Principal
 from observability.metrics import ACCESS_LOG_WRITES
 from store.access_log import (
     ACCESS_LOG, API, COMMAND_ANSWER, CONTEXT_LINKED, DASHBOARD, DUE_LIST, EVENTS, JOURNEY, JOURNEY_LIST, JOURNEY_PAGE,
-    JOURNEY_RECORD, OVERDUE_LIST, OVERVIEW, TIMELINE, WHAT, Access, record_access,
+    JOURNEY_RECORD, OVERDUE_LIST, OVERVIEW, TEMPORAL_PAYLOADS, TIMELINE, WHAT, Access, record_access,
 )
 
 # The `what` codes are store/access_log.py's (with their meanings in WHAT), re-exported here
 # for the routes: a new read path adds its code there.
 __all__ = [
     "ACCESS_LOG", "AUDITORS", "COMMAND_ANSWER", "CONTEXT_LINKED", "DUE_LIST", "EVENTS", "JOURNEY", "JOURNEY_LIST",
-    "JOURNEY_PAGE", "JOURNEY_RECORD", "OVERDUE_LIST", "OVERVIEW", "TIMELINE", "WHAT",
+    "JOURNEY_PAGE", "JOURNEY_RECORD", "OVERDUE_LIST", "OVERVIEW", "TEMPORAL_PAYLOADS", "TIMELINE", "WHAT",
     "decode_cursor", "encode_cursor", "entries", "record", "record_async",
 ]
 

@@ -12,11 +12,13 @@ from temporalio.client import Client
 from api import errors, logging as request_logging
 from api.identity import AnyOf, Identity, TokenFile
 from api.dashboard import router as dashboard_router
-from api.routes import audit, census, chairs, contexts, health, history, journeys, manager, reports, webhooks
+from api.routes import audit, census, chairs, codec, contexts, health, history, journeys, manager, reports, webhooks
 from api.services import Services
 from observability.metrics import OperationalGauges, SdkMetrics
 from observability.tracing import instrument_app
 from settings import Settings
+from sealing.codec import SealingCodec
+from sealing.keys import provider_for
 from store.engine import make_engine
 from store.events import EventStore
 from store.operational import operational_counts
@@ -57,7 +59,7 @@ def create_app(
         client = temporal or await connect(
             settings, runtime=sdk_metrics.runtime if sdk_metrics else None, tracer_provider=tracer_provider)
         app.state.services = Services(settings, store, JourneyClient(client, settings), identity,
-                                      ContextClient(client, settings))
+                                      ContextClient(client, settings), SealingCodec(provider_for(settings).key_ring()))
         yield
 
     app = FastAPI(title="Safeguarding Pathways", version="1", description=DESCRIPTION, lifespan=lifespan)
@@ -79,6 +81,7 @@ def create_app(
     app.include_router(audit.router)
     app.include_router(reports.router)
     app.include_router(census.router)
+    app.include_router(codec.router)
     app.include_router(dashboard_router)
     return app
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from api.identity import Identity
+from sealing.codec import SealingCodec
 from settings import Settings
 from store.events import EventStore
 from workflows.client import ContextClient, JourneyClient
@@ -19,6 +20,7 @@ class Services:
     journeys: JourneyClient
     identity: Identity
     contexts: ContextClient
+    codec: SealingCodec  # opens and seals Temporal payloads for the UI's codec endpoint
 
 
 async def services(request: Request) -> Services:

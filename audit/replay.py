@@ -38,6 +38,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
 from activities.names import PERSIST_JOURNEY_EVENTS
+from sealing.codec import SealingCodec, open_all
 from workflows.checkpoints import CheckpointWorkflow
 from workflows.contexts import ContextWorkflow, context_workflow_id
 from workflows.journey import JourneyWorkflow, event_id, journey_id_for
@@ -308,10 +309,10 @@ async def _runs_of(client: Client, workflow_id: str, journey_id: str | None) -> 
 
 async def workflow_runs(client: Client, workflow_id: str, run_id: str | None = None) -> list[WorkflowHistory]:
     """The histories of the runs continue-as-new chained together with `run_id` (by default
-    the workflow's latest run), oldest first."""
+    the workflow's latest run), oldest first, their payloads opened."""
     histories = []
     while True:
-        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        history = _opened(client, await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history())
         histories.insert(0, history)
         started = history.events[0].workflow_execution_started_event_attributes
         run_id = started.continued_execution_run_id
@@ -323,7 +324,17 @@ async def workflow_runs(client: Client, workflow_id: str, run_id: str | None = N
         if last.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
             return histories
         following = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
-        histories.append(await client.get_workflow_handle(workflow_id, run_id=following).fetch_history())
+        histories.append(_opened(client, await client.get_workflow_handle(workflow_id, run_id=following).fetch_history()))
+
+
+def _opened(client: Client, history: WorkflowHistory) -> WorkflowHistory:
+    """The history with its sealed payloads opened with the client's keys (sealing/codec.py),
+    so it is read and replayed as the workflow saw it."""
+    codec = client.data_converter.payload_codec
+    if isinstance(codec, SealingCodec):
+        for event in history.events:
+            open_all(event, codec)
+    return history
 
 
 def _names(histories: Sequence[WorkflowHistory], journey_id: str) -> bool:

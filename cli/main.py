@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         # The chains (cli/show.py), then the signed checkpoints (cli/audit.py).
         from cli import audit
         return audit.verify_main(args)
-    if args.command in ("audit", "report", "migrate", "probe", "release"):
+    if args.command in ("audit", "report", "migrate", "probe", "release", "keys"):
         return args.run(args)
     if args.command == "rebuild":
         from cli import rebuild

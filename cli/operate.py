@@ -28,6 +28,13 @@ def register(subparsers) -> None:
         "probe", help="exit 0 if a health URL answers 200 ($PATHWAYS_PROBE_URL, default the API's /healthz)")
     probe.add_argument("url", nargs="?", help="the URL to ask (default $PATHWAYS_PROBE_URL or " + DEFAULT_PROBE_URL + ")")
     probe.set_defaults(run=probe_main)
+    keys = subparsers.add_parser("keys", help="the sealing key ring: Temporal payloads and webhook secrets")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
+    for name, help_ in (("show", "the ring's key ids and which one seals (never a key)"),
+                        ("rotate", "add a fresh key and make it current; earlier keys still open what they sealed")):
+        command = keys_commands.add_parser(name, help=help_)
+        command.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="the embedded service's data folder (default ./var)")
+        command.set_defaults(run=keys_main)
     release = subparsers.add_parser("release", help="before rolling out new code: will the open journeys replay with it?")
     check = release.add_subparsers(dest="release_command", required=True).add_parser(
         "check", help="replay every open workflow's history on the task queue with this code; exit 1 if any fails")
@@ -102,3 +109,28 @@ def release_check_main(args) -> int:
         return 0 if report.ok else 1
 
     return asyncio.run(check())
+
+
+def keys_main(args) -> int:
+    """`show`, or `rotate`: in place for the data folder's ring; a deployment's ring (given as
+    a secret) is printed rotated, to be stored as the secret's new value before the next
+    restart of every process (each must hold every key that sealed something still kept)."""
+    from cli.service import settings_for
+    from sealing.keys import KeyFile, provider_for
+
+    settings = settings_for(Path(args.data_dir))
+    provider = provider_for(settings)
+    ring = provider.key_ring()
+    if args.keys_command == "show":
+        for key_id in ring.keys:
+            print(f"{key_id}{'  (current: seals)' if key_id == ring.current else '  (opens only)'}")
+        return 0
+    rotated = ring.rotated()
+    if isinstance(provider, KeyFile):
+        provider.write(rotated)
+        print(f"The ring now seals with {rotated.current}; restart the service's processes to use it.")
+        return 0
+    print("The ring is given to the service as a secret (PATHWAYS_SEALING_KEYS): store this as its new value, "
+          "then restart every process.", file=sys.stderr)
+    print(rotated.to_json())
+    return 0

@@ -45,12 +45,14 @@ def temporal_binary() -> str:
     return found
 
 
-def start_dev_server(data_dir: Path, port: int) -> subprocess.Popen:
+def start_dev_server(data_dir: Path, port: int, http_port: int) -> subprocess.Popen:
     kinds = {"KEYWORD": "Keyword", "DATETIME": "Datetime"}
     args = [
         temporal_binary(), "server", "start-dev",
         "--db-filename", str(data_dir / "temporal.db"),
         "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(port + 1000),
+        # The UI shows sealed payloads decoded to a signed-in dashboard user (api/routes/codec.py).
+        "--ui-codec-endpoint", f"http://{HTTP_HOST}:{http_port}/dashboard/codec",
     ]
     for key in SEARCH_ATTRIBUTES:
         args += ["--search-attribute", f"{key.name}={kinds[key.indexed_value_type.name]}"]
@@ -98,7 +100,7 @@ async def serve(data_dir: Path, temporal_port: int, http_port: int) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings.embedded(data_dir, temporal_port)
     http_socket = bind_http(http_port)
-    server = start_dev_server(data_dir, temporal_port)
+    server = start_dev_server(data_dir, temporal_port, http_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -125,7 +127,7 @@ async def serve(data_dir: Path, temporal_port: int, http_port: int) -> None:
             api_url = f"http://{HTTP_HOST}:{http_port}"
             write_service_file(data_dir, {
                 "pid": os.getpid(), "temporal_address": settings.temporal_address, "temporal_port": temporal_port,
-                "temporal_ui": f"http://localhost:{temporal_port + 1000}", "database_url": settings.database_url,
+                "temporal_ui": f"http://127.0.0.1:{temporal_port + 1000}", "database_url": settings.database_url,
                 "http_url": api_url,
             })
             print(
@@ -133,7 +135,8 @@ async def serve(data_dir: Path, temporal_port: int, http_port: int) -> None:
                 f"  Dashboard:     {api_url}/dashboard (sign in with a manager's token)\n"
                 f"  HTTP API:      {api_url}/v1/journeys\n"
                 f"  OpenAPI:       {api_url}/openapi.json (browse it at {api_url}/docs)\n"
-                f"  Temporal UI:   http://localhost:{temporal_port + 1000}\n"
+                f"  Temporal UI:   http://127.0.0.1:{temporal_port + 1000} (payloads sealed; to see them, sign in to\n"
+                f"                 the dashboard, then tick 'include cross-origin credentials' in the UI's codec settings)\n"
                 f"  Temporal:      {settings.temporal_address} (task queue {settings.task_queue})\n"
                 f"  Event log:     {settings.database_url}\n"
                 f"  Data folder:   {data_dir}\n"

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import (
     ActivitySerializationContext, DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec,
@@ -112,6 +113,31 @@ class SealingCodec(PayloadCodec, WithSerializationContext):
         if cipher is None:
             cipher = self._ciphers[(key_id, scope)] = AESGCM(self.ring.derived(PURPOSE, scope, key_id))
         return cipher
+
+
+def open_all(message: Message, codec: SealingCodec) -> None:
+    """Open, in place, every sealed payload anywhere inside a protobuf message (a workflow
+    history, say), so that tools reading histories (the replay, the release gate) read them as
+    they were before sealing."""
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        is_map = field.message_type.GetOptions().map_entry
+        holds_payload = (field.message_type.fields_by_name["value"].message_type if is_map
+                         else field.message_type) is Payload.DESCRIPTOR
+        if is_map:
+            for key in list(value):
+                if holds_payload:
+                    value[key].CopyFrom(codec.open(value[key]))
+                elif field.message_type.fields_by_name["value"].message_type is not None:
+                    open_all(value[key], codec)
+        elif field.is_repeated:
+            for item in value:
+                item.CopyFrom(codec.open(item)) if holds_payload else open_all(item, codec)
+        elif holds_payload:
+            value.CopyFrom(codec.open(value))
+        else:
+            open_all(value, codec)
 
 
 def _associated(key_id: str, scope: str) -> bytes:

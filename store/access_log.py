@@ -54,6 +54,7 @@ OVERVIEW = "overview"
 JOURNEY_PAGE = "journey_page"
 JOURNEY_RECORD = "journey_record"
 ACCESS_LOG = "access_log"
+TEMPORAL_PAYLOADS = "temporal_payloads"
 
 # The codes the service records, with what each means (the README's table, the API's
 # documentation and the dashboard's words follow it). A new read path adds its code here.
@@ -77,6 +78,8 @@ WHAT = {
                   "(GET /v1/reports/cin-census..., `pathways report cin-census`)",
     "cohort_report": "the cohort report's published counts, a chart or an export: no journey (detail: period, "
                      "threshold and format or chart)",
+    TEMPORAL_PAYLOADS: "Temporal payloads opened by the codec endpoint for the Temporal UI (POST /codec/decode): "
+                       "the journeys they name, or none (detail: how many payloads)",
 }
 # What a code looks like: a code, never free text.
 WHAT_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

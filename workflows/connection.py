@@ -1,6 +1,6 @@
 """Connecting to Temporal: one function for the worker, the HTTP API and every CLI command.
 
-A self-hosted cluster may need TLS with a CA of the LA's own, mutual TLS with a client
+Every client it makes seals its payloads (sealing/codec.py). A self-hosted cluster may need TLS with a CA of the LA's own, mutual TLS with a client
 certificate, and Temporal Cloud an API key; all of it comes from the settings, so that no
 process can connect differently from the others. A connection that cannot be made (refused,
 a certificate not trusted, a client certificate missing) fails within `CONNECT_TIMEOUT` with
@@ -16,6 +16,8 @@ from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
+from sealing.codec import sealing_converter
+from sealing.keys import provider_for
 from settings import Settings
 
 CONNECT_TIMEOUT = timedelta(seconds=10)
@@ -50,6 +52,8 @@ async def connect(settings: Settings, *, runtime: Runtime | None = None, tracer_
         return await Client.connect(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
+            # Every payload sealed (sealing/codec.py); the worker made from this client too.
+            data_converter=sealing_converter(provider_for(settings).key_ring()),
             tls=tls_config(settings),
             api_key=settings.temporal_api_key,
             connect_timeout=CONNECT_TIMEOUT,
@@ -83,11 +87,11 @@ def _hint(settings: Settings, reason: str) -> str | None:
     if "UnknownIssuer" in reason or "InvalidCertificate" in reason:
         return ("The server's certificate is not trusted: set PATHWAYS_TEMPORAL_TLS_CA_FILE to the CA that issued it "
                 "(and PATHWAYS_TEMPORAL_TLS_SERVER_NAME if it names the server differently).")
-    if "transport error" not in reason:
-        return None
+    if "refused" in reason.lower():
+        return None  # nothing listens there: the address is the thing to check
     if not settings.temporal_uses_tls:
         return "If the server expects TLS, set PATHWAYS_TEMPORAL_TLS=1."
-    return ("The server closed the connection: if it requires mutual TLS, give it a client certificate it trusts "
+    return ("If the server requires mutual TLS, give it a client certificate it trusts "
             "(PATHWAYS_TEMPORAL_TLS_CERT_FILE and PATHWAYS_TEMPORAL_TLS_KEY_FILE).")
 
 

@@ -99,7 +99,7 @@ def dashboard_today() -> date:
 
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, signed_out: str = "", svc: Services = Depends(services)) -> Response:
-    if _signed_in(request, svc) is not None:
+    if signed_in(request, svc) is not None:
         return RedirectResponse("/dashboard", status_code=303)
     return _sign_in_form(request, message="You have signed out." if signed_out else None)
 
@@ -142,7 +142,7 @@ def sign_out(request: Request) -> Response:
 
 @router.get("", response_class=HTMLResponse)
 def overview(request: Request, svc: Services = Depends(services), today: date = Depends(dashboard_today)) -> Response:
-    who = _signed_in(request, svc)
+    who = signed_in(request, svc)
     if who is None:
         return _to_sign_in()
     engine, la = svc.store.engine, who.local_authority
@@ -172,7 +172,7 @@ def journey_list(
     request: Request, pathway: str = "", stage: str = "", overdue: str = "", cursor: str = "", page: str = "1",
     svc: Services = Depends(services), today: date = Depends(dashboard_today),
 ) -> Response:
-    who = _signed_in(request, svc)
+    who = signed_in(request, svc)
     if who is None:
         return _to_sign_in()
     # Unknown filter values are ignored rather than refused: this is a page, not the API.
@@ -208,7 +208,7 @@ def journey_page(
 ) -> Response:
     """The journey as it stands, or (with `as_occurred_by`, a day, and/or `as_recorded_at`, a
     London local time) as it stood: folded from the log by domain/history.py."""
-    who = _signed_in(request, svc)
+    who = signed_in(request, svc)
     if who is None:
         return _to_sign_in()
     found = journey_in_la(svc.store.engine, journey_id, who.local_authority)
@@ -264,7 +264,7 @@ def _as_of_query(as_occurred_by: str | None, as_recorded_at: str | None) -> tupl
 async def context_list(request: Request, svc: Services = Depends(services), today: date = Depends(dashboard_today)) -> Response:
     """Contexts outside the home that several of the LA's open journeys name in their latest
     weighting: where a context conference may be warranted."""
-    who = _signed_in(request, svc)
+    who = signed_in(request, svc)
     if who is None:
         return _to_sign_in()
     engine, la = svc.store.engine, who.local_authority
@@ -292,7 +292,7 @@ async def context_page(
 ) -> Response:
     """A context case, if the context was referred, and the young people whose journeys name it.
     Only the signed-in LA's: another LA's context, or one nobody names, is not found."""
-    who = _signed_in(request, svc)
+    who = signed_in(request, svc)
     if who is None:
         return _to_sign_in()
     if not CONTEXT_ID.match(context_id):
@@ -330,7 +330,7 @@ def access_page(
     """The access log, for auditors: who read a journey (`journey_id`), or what one user read
     (`actor`), oldest first, a page at a time. Without either, the form to ask. Reading it is
     recorded, as through the API."""
-    who = _signed_in(request, svc)
+    who = signed_in(request, svc)
     if who is None:
         return _to_sign_in()
     context = {"who": who, "today": today, "nav": "access", "journey_id": journey_id, "actor": actor,
@@ -376,7 +376,7 @@ def cohort_page(
 ) -> Response:
     """The cohort report for a period (the last 12 months unless asked) and threshold: its
     tables with suppressed counts marked, its charts, and links to its exports."""
-    who = _signed_in(request, svc)
+    who = signed_in(request, svc)
     if who is None:
         return _to_sign_in()
     asked, error = _cohort_query(start, end, threshold, today)
@@ -442,7 +442,7 @@ async def readiness_page(
     """Return readiness: the year's CIN census return checked with DfE's rules, each finding
     with its young person, the journeys to put right and what to send. The check runs only
     when asked (it takes seconds), for the last complete collection year unless another is."""
-    who = _signed_in(request, svc)
+    who = signed_in(request, svc)
     if who is None:
         return _to_sign_in()
     last_year = today.year - 1 if today >= date(today.year, 4, 1) else today.year - 2
@@ -471,7 +471,7 @@ async def readiness_page(
 def _cohort_report_for(request: Request, svc: Services, start: str, end: str, threshold: str, today: date, known: bool):
     """(who, report, (from, to, threshold)) for a chart or an export of the cohort page, or the
     answer instead: to sign in, or 404 for a malformed query or an unknown chart or format."""
-    who = _signed_in(request, svc)
+    who = signed_in(request, svc)
     if who is None:
         return _to_sign_in()
     asked, _ = _cohort_query(start, end, threshold, today)
@@ -508,8 +508,9 @@ def static(name: str) -> Response:
 
 # --- helpers ------------------------------------------------------------------------------
 
-def _signed_in(request: Request, svc: Services) -> Principal | None:
-    """The signed-in manager or auditor, resolved afresh from the session's token."""
+def signed_in(request: Request, svc: Services) -> Principal | None:
+    """The signed-in manager or auditor, resolved afresh from the session's token (also the
+    codec endpoint's caller under /dashboard/codec)."""
     store = sessions_.sessions(request)
     session_id = request.cookies.get(sessions_.COOKIE)
     token = store.token(session_id)

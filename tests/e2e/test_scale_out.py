@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 from api.dashboard.session import COOKIE as SESSION_COOKIE
 from bench.cluster import Cluster, Process
 from domain.calendar import WorkingDayCalendar
+from sealing.keys import KeyRing
 from settings import Settings
 from store.engine import execute_autocommit, make_engine
 from store.events import EventStore
@@ -49,6 +50,7 @@ JOURNEYS = 24
 CLIENTS = 12  # young people whose commands are in flight at once
 KILL_AFTER = 80  # answered commands before a worker and an API are killed
 ID_KEY = "5c" * 32
+RING = KeyRing.new()  # the deployment's sealing keys, given to every process as a secret file
 RETRY_FOR_SECONDS = 120
 
 
@@ -135,6 +137,7 @@ def deployment(postgres_server_url, dev_server_env, tmp_path_factory):
     service_url = make_url(owner_url).set(username=role, password=None).render_as_string(hide_password=False)
     (folder / "db_password").write_text(password + "\n")
     (folder / "id_key").write_text(ID_KEY + "\n")
+    (folder / "sealing_keys").write_text(RING.to_json())
     data = folder / "data"
     from api.identity import TokenFile
 
@@ -143,6 +146,7 @@ def deployment(postgres_server_url, dev_server_env, tmp_path_factory):
         "PATHWAYS_DATABASE_URL": service_url,
         "PATHWAYS_DATABASE_PASSWORD_FILE": str(folder / "db_password"),
         "PATHWAYS_ID_KEY_FILE": str(folder / "id_key"),
+        "PATHWAYS_SEALING_KEYS_FILE": str(folder / "sealing_keys"),
         "PATHWAYS_CHECKPOINT_KEY_FILE": str(folder / "checkpoint.key"),
         "PATHWAYS_TEMPORAL_ADDRESS": dev_server_env.client.service_client.config.target_host,
         "PATHWAYS_TASK_QUEUE": f"scale-out-{suffix}",
@@ -238,7 +242,7 @@ async def test_the_log_verifies_and_folds_to_each_workflow_and_the_read_models(l
 
     store = EventStore(make_engine(deployment["owner_url"]))
     settings = Settings(id_key=bytes.fromhex(ID_KEY), task_queue=cluster.env["PATHWAYS_TASK_QUEUE"],
-                        temporal_address=cluster.env["PATHWAYS_TEMPORAL_ADDRESS"])
+                        temporal_address=cluster.env["PATHWAYS_TEMPORAL_ADDRESS"], sealing_keys=RING.to_json())
     client = JourneyClient(await connect(settings), settings)
     try:
         journey_ids = [journey_id for _, journey_id in loaded["people"]]

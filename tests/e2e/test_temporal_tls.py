@@ -41,11 +41,12 @@ def pki(tmp_path_factory):
 
 
 @pytest.fixture
-def base_settings(tmp_path) -> Settings:
+def base_settings(tmp_path, key_ring) -> Settings:
     url = f"sqlite:///{tmp_path / 'pathways.db'}"
     migrate(url)
     return Settings(database_url=url, task_queue=f"tls-{uuid.uuid4().hex[:8]}", id_key=b"test-key",
-                    checkpoint_key_file=tmp_path / "checkpoint.key", temporal_tls=True)
+                    checkpoint_key_file=tmp_path / "checkpoint.key", temporal_tls=True,
+                    sealing_keys=key_ring.to_json())
 
 
 def dev_server_address(dev_server_env) -> str:
