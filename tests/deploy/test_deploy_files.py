@@ -258,6 +258,10 @@ def test_compose_shares_the_token_folder_between_the_api_and_the_cli(compose):
         service = compose["services"][name]
         assert service["environment"]["PATHWAYS_DATA_DIR"] == "/var/lib/pathways"
         assert "pathways-data:/var/lib/pathways:rw" in service["volumes"]
+    # `pathways token create` writes to its --data-dir, ./var by default: the same folder.
+    final = dockerfile_stages()[2]
+    assert "WORKDIR /home/pathways" in final
+    assert any("ln -s /var/lib/pathways /home/pathways/var" in line for line in final)
 
 
 def test_compose_mounts_only_files_that_exist(compose):
