@@ -10,8 +10,8 @@ CIN_STAMP := $(CIN_VENV)/.installed
 # The browser tests (tests/browser) drive Debian's Chromium, not a Playwright download.
 CHROMIUM := /usr/bin/chromium
 # The deploy tests (tests/deploy) parse deploy/compose.yaml with Debian's docker-compose (1.29),
-# which reads and validates a compose file with no Docker engine (without its recommended
-# docker.io: no engine is installed or needed).
+# which reads and validates a compose file with no Docker engine (installed without the engine
+# package it recommends: none is needed).
 DOCKER_COMPOSE := /usr/bin/docker-compose
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
