@@ -30,7 +30,8 @@ DEPLOY = REPO / "deploy"
 K8S = DEPLOY / "k8s"
 
 # The metric names the service documents (the HTTP API's and the workers' /metrics). Kept here,
-# in one place, until the main code's telemetry/metrics.py can be read for them instead.
+# in one place: the module that defines them (observability/metrics.py on main, newer than this
+# branch) has no list of names to import; read them from it once it has one.
 DOCUMENTED_METRICS = frozenset({
     # the HTTP API
     "pathways_http_requests_total",
