@@ -25,40 +25,15 @@ import pytest
 import yaml
 from kubernetes_validate import utils as kubernetes_validate
 
+from observability.metrics import SAMPLE_NAMES
+
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 K8S = DEPLOY / "k8s"
 
-# The metric names the service documents (the HTTP API's and the workers' /metrics). Kept here,
-# in one place: the module that defines them (observability/metrics.py on main, newer than this
-# branch) has no list of names to import; read them from it once it has one.
-DOCUMENTED_METRICS = frozenset({
-    # the HTTP API
-    "pathways_http_requests_total",
-    "pathways_http_request_duration_seconds_bucket",
-    "pathways_http_request_duration_seconds_sum",
-    "pathways_http_request_duration_seconds_count",
-    "pathways_open_journeys",
-    "pathways_overdue_deadlines",
-    "pathways_webhook_deliveries_failing",
-    "pathways_checkpoint_age_seconds",
-    "pathways_checkpoint_interval_seconds",
-    "pathways_access_log_writes_total",
-    # the workers
-    "pathways_deadlines_missed_total",
-    "pathways_webhook_delivery_failures_total",
-    "pathways_events_appended_total",
-    # the Temporal SDK, in the workers (Core counters have no _total suffix)
-    "temporal_workflow_task_schedule_to_start_latency_bucket",
-    "temporal_workflow_task_execution_failed",
-    "temporal_workflow_task_execution_latency_bucket",
-    "temporal_activity_execution_failed",
-    "temporal_local_activity_execution_latency_bucket",
-    "temporal_request_latency_bucket",
-    "temporal_sticky_cache_size",
-    "temporal_worker_task_slots_available",
-    "temporal_num_pollers",
-})
+# The metric names the service documents (the HTTP API's and the workers' /metrics), defined
+# beside the metrics themselves.
+DOCUMENTED_METRICS = SAMPLE_NAMES
 # What Temporal's Core SDK (sdk-core's telemetry/metrics.rs, FailureReason) labels a workflow
 # task that failed for nondeterminism.
 NONDETERMINISM = "NonDeterminismError"
@@ -155,7 +130,7 @@ def test_compose_runs_two_workers_and_two_api_replicas(compose):
     assert services["worker"]["command"] == ["python", "-m", "worker"]
     assert services["api"]["command"] == [
         "uvicorn", "--factory", "api.app:from_env", "--host", "0.0.0.0", "--port", "8000",
-        "--timeout-graceful-shutdown", "20", "--proxy-headers", "--forwarded-allow-ips", "*",
+        "--timeout-graceful-shutdown", "20", "--no-access-log", "--proxy-headers", "--forwarded-allow-ips", "*",
     ]
     # Replicas share the service name: neither may fix a container name or a host port.
     for name in ("worker", "api"):
