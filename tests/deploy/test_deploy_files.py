@@ -43,7 +43,8 @@ APP_UID = 10001
 KUBERNETES_VERSION = "1.30.0"
 # In deploy/k8s but not Kubernetes resources: kustomize's own file and the Helm chart's values.
 NOT_MANIFESTS = {"kustomization.yaml", "temporal-values.yaml"}
-EXAMPLES = {"secrets.example.yaml", "ingress.example.yaml"}
+# Applied by hand, not by kustomize: examples to adapt, and the release gate's Job.
+EXAMPLES = {"secrets.example.yaml", "ingress.example.yaml", "release-check-job.yaml"}
 SECRET_FILES = (
     "postgres_password", "temporal_db_password", "pathways_owner_db_password",
     "pathways_service_db_password", "pathways_id_key", "pathways_checkpoint_key",
