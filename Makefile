@@ -9,6 +9,10 @@ CIN_VENV := .venv-cin
 CIN_STAMP := $(CIN_VENV)/.installed
 # The browser tests (tests/browser) drive Debian's Chromium, not a Playwright download.
 CHROMIUM := /usr/bin/chromium
+# The deploy tests (tests/deploy) parse deploy/compose.yaml with Debian's docker-compose (1.29),
+# which reads and validates a compose file with no Docker engine (installed without the engine
+# package it recommends: none is needed).
+DOCKER_COMPOSE := /usr/bin/docker-compose
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test clean
@@ -30,7 +34,7 @@ $(CIN_STAMP): tools/cin-validator.txt
 run: $(STAMP) $(CIN_STAMP)
 	$(BIN)/pathways up $(ARGS)
 
-test: $(STAMP) $(CIN_STAMP) $(CHROMIUM)
+test: $(STAMP) $(CIN_STAMP) $(CHROMIUM) $(DOCKER_COMPOSE)
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
@@ -41,6 +45,11 @@ $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "make: $(CHROMIUM) is missing and there is no apt-get here: install Chromium by hand" >&2; exit 1; }
 	$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium || { echo "make: could not install Chromium with apt-get (it needs root or sudo)" >&2; exit 1; }
 	@test -x $(CHROMIUM) || { echo "make: apt-get ran but $(CHROMIUM) is still missing" >&2; exit 1; }
+
+$(DOCKER_COMPOSE):
+	@command -v apt-get >/dev/null || { echo "make: $(DOCKER_COMPOSE) is missing and there is no apt-get here: install docker-compose (1.29) by hand" >&2; exit 1; }
+	$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends docker-compose || { echo "make: could not install docker-compose with apt-get (it needs root or sudo)" >&2; exit 1; }
+	@test -x $(DOCKER_COMPOSE) || { echo "make: apt-get ran but $(DOCKER_COMPOSE) is still missing" >&2; exit 1; }
 
 # Benchmarks: `python -m bench` runs each one in bench/ (bench/__main__.py lists them); results go to bench/results/.
 .PHONY: bench bench-scale

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-DEFAULT_DATA_DIR = Path("var")
+# The data folder: `PATHWAYS_DATA_DIR` where a deployment sets it (the CLI in a container), else ./var.
+DEFAULT_DATA_DIR = Path(os.environ.get("PATHWAYS_DATA_DIR") or "var")
 # The checkpoint signing key's file name in a data folder (PATHWAYS_CHECKPOINT_KEY_FILE overrides).
 CHECKPOINT_KEY_FILE = "checkpoint.key"
 # The sealing key ring's file name in a data folder (PATHWAYS_SEALING_KEYS gives a ring instead).

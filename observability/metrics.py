@@ -31,7 +31,7 @@ from prometheus_client.registry import Collector
 
 __all__ = [
     "ACCESS_LOG_WRITES", "CONTENT_TYPE_LATEST", "DEADLINES_MISSED", "EVENTS_APPENDED", "HTTP_DURATION",
-    "HTTP_REQUESTS", "OperationalGauges", "SdkMetrics", "WEBHOOK_FAILURES", "render",
+    "HTTP_REQUESTS", "OperationalGauges", "SAMPLE_NAMES", "SdkMetrics", "WEBHOOK_FAILURES", "render",
 ]
 
 HTTP_REQUESTS = Counter(
@@ -50,6 +50,22 @@ WEBHOOK_FAILURES = Counter(
     "pathways_webhook_delivery_failures", "Webhook delivery attempts a receiver did not take.")
 
 log = structlog.get_logger("pathways.metrics")
+
+# Every sample name a scrape of the service's processes carries that deploy/'s alert rules
+# and dashboard may use: this module's own, and the Temporal SDK's (Core counters have no
+# `_total` suffix; durations are in seconds) that Temporal's worker-health guidance watches.
+SAMPLE_NAMES = frozenset({
+    "pathways_http_requests_total", "pathways_http_request_duration_seconds_bucket",
+    "pathways_http_request_duration_seconds_sum", "pathways_http_request_duration_seconds_count",
+    "pathways_open_journeys", "pathways_overdue_deadlines", "pathways_webhook_deliveries_failing",
+    "pathways_checkpoint_age_seconds", "pathways_checkpoint_interval_seconds", "pathways_database_up",
+    "pathways_access_log_writes_total", "pathways_deadlines_missed_total", "pathways_webhook_delivery_failures_total",
+    "pathways_events_appended_total",
+    "temporal_workflow_task_schedule_to_start_latency_bucket", "temporal_workflow_task_execution_failed",
+    "temporal_workflow_task_execution_latency_bucket", "temporal_activity_execution_failed",
+    "temporal_local_activity_execution_latency_bucket", "temporal_request_latency_bucket",
+    "temporal_sticky_cache_size", "temporal_worker_task_slots_available", "temporal_num_pollers",
+})
 
 GAUGE_TTL_SECONDS = 10.0
 # The `_created` timestamp series double every counter for nothing an alert uses.

@@ -183,3 +183,17 @@ async def test_one_trace_from_the_request_through_the_update_to_the_persist_acti
     request_line = next(line for line in lines if line.get("event") == "request"
                         and line.get("route") == "/v1/journeys/{journey_id}/commands" and line.get("status") == 200)
     assert request_line["trace_id"] == format(server.context.trace_id, "032x")
+
+
+async def test_every_name_of_ours_the_deploy_files_may_use_is_exported(http, tokens):
+    """deploy/'s alerts and dashboard are checked against SAMPLE_NAMES; the names must be real."""
+    from observability.metrics import SAMPLE_NAMES
+
+    page = (await http.get("/metrics")).text
+    families = {family.name: family for family in text_string_to_metric_families(page)}
+    declared = {f"{family.name}_total" if family.type == "counter" else family.name for family in families.values()}
+    histograms = {f"{name}_{part}" for name, f in families.items() if f.type == "histogram"
+                  for part in ("bucket", "sum", "count")}
+    ours = {name for name in SAMPLE_NAMES if name.startswith("pathways_")}
+    # The checkpoint's age is absent until the first checkpoint is signed (the alert says so).
+    assert ours - {"pathways_checkpoint_age_seconds"} <= declared | histograms, ours - declared - histograms
