@@ -11,6 +11,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from domain.webhook_targets import AllowList
 
 # The data folder: `PATHWAYS_DATA_DIR` where a deployment sets it (the CLI in a container), else ./var.
 DEFAULT_DATA_DIR = Path(os.environ.get("PATHWAYS_DATA_DIR") or "var")
@@ -117,7 +121,7 @@ class Settings:
         return (self.data_dir or DEFAULT_DATA_DIR) / SEALING_KEYS_FILE
 
     @property
-    def webhook_allow_list(self):
+    def webhook_allow_list(self) -> "AllowList":
         from domain.webhook_targets import AllowList
 
         return AllowList.parse(self.webhook_allowed_hosts)

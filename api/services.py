@@ -1,4 +1,5 @@
-"""What the HTTP service is wired to: settings, the event store, journeys and context cases in Temporal, identity."""
+"""What the HTTP service is wired to: settings, the event store, journeys and context cases in
+Temporal, identity, and the webhook subscriptions (whose secrets it seals)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import Request
 from api.identity import Identity
 from settings import Settings
 from store.events import EventStore
+from store.webhooks import WebhookStore
 from workflows.client import ContextClient, JourneyClient
 
 
@@ -19,6 +21,7 @@ class Services:
     journeys: JourneyClient
     identity: Identity
     contexts: ContextClient
+    webhooks: WebhookStore
 
 
 async def services(request: Request) -> Services:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from sealing.keys import KeyRing
 from settings import Settings
 from store.engine import make_engine, migrate
 from store.events import EventStore
@@ -59,11 +60,11 @@ def store(database_url) -> EventStore:
 
 @pytest.fixture(scope="session")
 def settings(database_url, tmp_path_factory) -> Settings:
-    # The checkpoint key in a folder of the session's own, never in the project's ./var
-    # (the crash test's worker processes would make one there).
+    # The checkpoint key in a folder of the session's own and the sealing key ring given whole,
+    # never files in the project's ./var (the crash test's worker processes would make them there).
     key = tmp_path_factory.mktemp("keys") / "checkpoint.key"
     return Settings(database_url=database_url, task_queue=f"journeys-{uuid.uuid4().hex[:8]}", id_key=b"test-key",
-                    checkpoint_key_file=key)
+                    checkpoint_key_file=key, sealing_keys=KeyRing.new().to_json())
 
 
 @pytest.fixture(scope="session")

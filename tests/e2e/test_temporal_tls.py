@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from api.app import create_app
+from sealing.keys import KeyRing
 from settings import Settings
 from store.engine import make_engine, migrate
 from store.events import EventStore
@@ -45,7 +46,8 @@ def base_settings(tmp_path) -> Settings:
     url = f"sqlite:///{tmp_path / 'pathways.db'}"
     migrate(url)
     return Settings(database_url=url, task_queue=f"tls-{uuid.uuid4().hex[:8]}", id_key=b"test-key",
-                    checkpoint_key_file=tmp_path / "checkpoint.key", temporal_tls=True)
+                    checkpoint_key_file=tmp_path / "checkpoint.key", temporal_tls=True,
+                    sealing_keys=KeyRing.new().to_json())
 
 
 def dev_server_address(dev_server_env) -> str:
