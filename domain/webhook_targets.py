@@ -66,7 +66,7 @@ class AllowList:
                 continue
             except ValueError:
                 pass
-            if "/" in entry or ":" in entry or not re.fullmatch(r"[A-Za-z0-9.-]+", entry):
+            if not re.fullmatch(r"[A-Za-z0-9.-]+", entry):
                 raise ValueError(f"{entry!r} is neither a host name nor an address or network (10.20.0.0/16)")
             names.add(_name(entry))
         return cls(frozenset(names), tuple(networks))
