@@ -11,6 +11,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from domain.webhook_targets import AllowList
 
 # The data folder: `PATHWAYS_DATA_DIR` where a deployment sets it (the CLI in a container), else ./var.
 DEFAULT_DATA_DIR = Path(os.environ.get("PATHWAYS_DATA_DIR") or "var")
@@ -21,6 +25,8 @@ SEALING_KEYS_FILE = "sealing-keys.json"
 # The interpreter of DfE's CIN census validator (reports/cin_validation.py): its own virtual
 # environment, which `make` creates in the project folder (PATHWAYS_CIN_VALIDATOR_PYTHON overrides).
 DEFAULT_CIN_VALIDATOR_PYTHON = Path(__file__).resolve().parent / ".venv-cin" / "bin" / "python"
+# This machine, to which the embedded default lets webhooks go (and over http).
+LOOPBACK = ("127.0.0.0/8", "::1")
 # Settings field -> environment variable, for the webhook delivery knobs (all in seconds).
 WEBHOOK_VARIABLES = {
     "webhook_retry_initial_seconds": "PATHWAYS_WEBHOOK_RETRY_INITIAL_SECONDS",
@@ -64,6 +70,11 @@ class Settings:
     webhook_timeout_seconds: float = 10.0
     webhook_sweep_interval_seconds: float = 60.0
     webhook_sweep_min_age_seconds: float = 60.0
+    # Hosts and networks (`127.0.0.1`, `hooks.la.internal`, `10.20.0.0/16`) webhooks may go to
+    # although they are not public, and over plain http (domain/webhook_targets.py). None from
+    # the environment unless PATHWAYS_WEBHOOK_ALLOWED_HOSTS names them; the embedded default
+    # allows this machine, where `pathways up` and its receivers run.
+    webhook_allowed_hosts: tuple[str, ...] = ()
     data_dir: Path | None = None
     # Production identity: OIDC access tokens from the LA's identity provider (api/oidc.py).
     # Unset, only the embedded default's token file (tokens.json in the data folder) is used.
@@ -113,6 +124,12 @@ class Settings:
         return (self.data_dir or DEFAULT_DATA_DIR) / SEALING_KEYS_FILE
 
     @property
+    def webhook_allow_list(self) -> "AllowList":
+        from domain.webhook_targets import AllowList
+
+        return AllowList.parse(self.webhook_allowed_hosts)
+
+    @property
     def temporal_uses_tls(self) -> bool:
         return self.temporal_tls or self.temporal_api_key is not None
 
@@ -140,6 +157,8 @@ class Settings:
             db_pool_size=_optional_int(env.get("PATHWAYS_DB_POOL_SIZE"), defaults.db_pool_size),
             db_max_overflow=_optional_int(env.get("PATHWAYS_DB_MAX_OVERFLOW"), defaults.db_max_overflow),
             **{name: float(env[var]) for name, var in WEBHOOK_VARIABLES.items() if env.get(var)},
+            # Never the embedded default's: a deployment allows only what it names.
+            webhook_allowed_hosts=_allowed_hosts(env.get("PATHWAYS_WEBHOOK_ALLOWED_HOSTS")),
             data_dir=data_dir,
             oidc_issuer=env.get("PATHWAYS_OIDC_ISSUER") or None,
             oidc_audience=env.get("PATHWAYS_OIDC_AUDIENCE") or None,
@@ -182,6 +201,7 @@ class Settings:
             database_url=f"sqlite:///{(data_dir / 'pathways.db').resolve()}",
             id_key=id_key or embedded_id_key(data_dir),
             search_attributes=True,
+            webhook_allowed_hosts=LOOPBACK,
             data_dir=data_dir,
             temporal_ui_origins=(f"http://127.0.0.1:{temporal_port + 1000}",),
         )
@@ -203,6 +223,7 @@ class Settings:
             "PATHWAYS_DB_POOL_SIZE": "" if self.db_pool_size is None else str(self.db_pool_size),
             "PATHWAYS_DB_MAX_OVERFLOW": "" if self.db_max_overflow is None else str(self.db_max_overflow),
             **{var: str(getattr(self, name)) for name, var in WEBHOOK_VARIABLES.items()},
+            "PATHWAYS_WEBHOOK_ALLOWED_HOSTS": ",".join(self.webhook_allowed_hosts),
             "PATHWAYS_OIDC_ISSUER": self.oidc_issuer or "",
             "PATHWAYS_OIDC_AUDIENCE": self.oidc_audience or "",
             "PATHWAYS_OIDC_JWKS_URL": self.oidc_jwks_url or "",
@@ -257,6 +278,18 @@ def with_password(url: str, password: str | None) -> str:
 
 def _flag(value: str | None, default: bool) -> bool:
     return default if value in (None, "") else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _allowed_hosts(value: str | None) -> tuple[str, ...]:
+    """A comma-separated list of hosts and networks, refused at start if any is neither."""
+    from domain.webhook_targets import AllowList
+
+    hosts = tuple(item.strip() for item in (value or "").split(",") if item.strip())
+    try:
+        AllowList.parse(hosts)
+    except ValueError as err:
+        raise SystemExit(f"PATHWAYS_WEBHOOK_ALLOWED_HOSTS: {err}.") from None
+    return hosts
 
 
 def _optional_path(value: str | None) -> Path | None:

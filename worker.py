@@ -18,6 +18,7 @@ from activities.checkpoints import CheckpointActivities
 from activities.journey import JourneyActivities
 from activities.webhooks import WebhookActivities
 from audit.statements import key_id, load_or_create_key, load_private_key
+from sealing.keys import provider_for
 from settings import Settings, configure_logging, exit_directly
 from store.engine import make_engine, migrate, schema_problem
 from store.events import EventStore
@@ -36,7 +37,8 @@ def build_worker(
     """`checkpoint_key` signs the log's checkpoints; without it, the checkpoint activity reads
     the key from `settings.checkpoint_key_path` whenever it runs."""
     activities = JourneyActivities(store)
-    webhooks = WebhookActivities(WebhookStore(store.engine), settings)
+    keys = provider_for(settings).key_ring()
+    webhooks = WebhookActivities(WebhookStore(store.engine, keys), settings, keys)
     checkpoints = CheckpointActivities(
         store.engine, checkpoint_key or (lambda: load_private_key(settings.checkpoint_key_path))
     )
@@ -71,7 +73,7 @@ async def run(settings: Settings) -> None:
 
     configure_tracing("pathways-worker")
     if settings.migrate_on_start:
-        migrate(settings.database_url)
+        migrate(settings.database_url, keys=provider_for(settings))
     store = EventStore(make_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow))
     if not settings.migrate_on_start and (problem := schema_problem(store.engine)):
         raise SystemExit(f"The worker cannot start: {problem}.")

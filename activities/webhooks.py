@@ -26,6 +26,12 @@ with exponential backoff (429/503 `Retry-After` seconds are honoured up to the m
 interval); any other 4xx, and redirects (never followed: data goes only where the LA said),
 are permanent failures, recorded, and not retried. Every attempt is in the delivery log.
 Neither the body nor the logs carry a young person's details: ids, types and dates only.
+
+Before anything is sent, each attempt opens the subscription's sealed secret (the only place
+that does) and checks the target again (activities/webhook_targets.py), then connects to the
+address it checked. A target no longer allowed (its name now resolves inward, say), or a
+secret the key ring cannot open, is a permanent failure recorded in the delivery log with
+the reason, with no connection attempted: signing with a wrong key would only be refused.
 """
 
 from __future__ import annotations
@@ -47,9 +53,13 @@ from activities.names import (
     DELIVER_WEBHOOK, NOTIFICATION_DELIVERY_WORKFLOW, PLAN_WEBHOOK_DELIVERIES, SETTLE_WEBHOOK_DELIVERIES,
     START_NOTIFICATION_DELIVERIES, START_STRANDED_DELIVERIES, notification_workflow_id,
 )
+from activities.webhook_targets import Resolver, TargetUnresolved, checked_target, resolve
+from domain.webhook_targets import TargetNotAllowed
 from observability.metrics import WEBHOOK_FAILURES
+from sealing.keys import KeyRing
+from sealing.webhook_secrets import SecretUnavailable, open_secret
 from settings import Settings
-from store.webhooks import OwedNotification, WebhookStore
+from store.webhooks import OwedNotification, Target, WebhookStore
 
 log = structlog.get_logger("pathways.webhooks")
 
@@ -89,10 +99,16 @@ def classify(status_code: int) -> str:
 
 
 class WebhookActivities:
-    def __init__(self, store: WebhookStore, settings: Settings, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self, store: WebhookStore, settings: Settings, keys: KeyRing, transport: httpx.BaseTransport | None = None,
+        resolver: Resolver = resolve,
+    ) -> None:
         self._store = store
         self._settings = settings
+        self._keys = keys
+        self._allowed = settings.webhook_allow_list
         self._transport = transport
+        self._resolver = resolver
 
     @activity.defn(name=PLAN_WEBHOOK_DELIVERIES)
     def plan_webhook_deliveries(self, notification_id: str) -> dict:
@@ -128,35 +144,22 @@ class WebhookActivities:
             log.info("webhook_cancelled", **ids)
             return {"outcome": "cancelled", "sent": False}
 
-        timestamp = int(time.time())
-        body = notification_body(target.notification, timestamp)
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "X-Pathways-Notification-Id": notification_id,
-            "X-Pathways-Notification-Type": target.notification.type,
-            "X-Pathways-Subscription-Id": subscription_id,
-            "X-Pathways-Attempt": str(target.attempts + 1),
-            "X-Pathways-Timestamp": str(timestamp),
-            "X-Pathways-Signature": signature(target.subscription.secret, body),
-        }
         attempted_at = datetime.now(timezone.utc)
         started = time.monotonic()
-        status_code, error, retry_after = None, None, None
+        status_code, error, retry_after, refused = None, None, None, False
         try:
-            with httpx.Client(
-                timeout=self._settings.webhook_timeout_seconds, follow_redirects=False, transport=self._transport,
-            ) as client:
-                # Streamed so that the receiver's answer body is never read (nor kept).
-                with client.stream("POST", target.subscription.url, content=body, headers=headers) as response:
-                    status_code = response.status_code
-                    retry_after = _retry_after(response.headers.get("retry-after"))
+            status_code, retry_after = self._post(target)
+        except (SecretUnavailable, TargetNotAllowed) as err:
+            # Nothing was sent, and trying again would send nothing either.
+            error, refused = str(err), True
+        except TargetUnresolved as err:
+            error = str(err)
         except httpx.TimeoutException:
             error = "timed out"
         except httpx.HTTPError as err:
             error = f"{type(err).__name__}: {err}"
-        outcome = classify(status_code) if status_code is not None else "retry"
-        if outcome == "failed" and 300 <= status_code < 400:
+        outcome = "failed" if refused else classify(status_code) if status_code is not None else "retry"
+        if outcome == "failed" and status_code is not None and 300 <= status_code < 400:
             error = "redirects are not followed"
         attempt = self._store.record_attempt(
             notification_id, subscription_id, outcome=outcome, attempted_at=attempted_at,
@@ -176,7 +179,35 @@ class WebhookActivities:
                 # our own log line; the SDK need not log a traceback per retry.
                 category=ApplicationErrorCategory.BENIGN,
             )
-        return {"outcome": outcome, "sent": True, "status_code": status_code, "attempt": attempt.attempt}
+        return {"outcome": outcome, "sent": not refused, "status_code": status_code, "attempt": attempt.attempt}
+
+    def _post(self, target: Target) -> tuple[int, float | None]:
+        """Sign and POST the notification to the subscription's checked address: the answer's
+        status and Retry-After (seconds)."""
+        subscription = target.subscription
+        secret = open_secret(self._keys, subscription.secret, subscription_id=subscription.subscription_id,
+                             local_authority=subscription.local_authority)
+        destination = checked_target(subscription.url, self._allowed, self._resolver)
+        timestamp = int(time.time())
+        body = notification_body(target.notification, timestamp)
+        headers = {
+            "Host": destination.host_header,
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "X-Pathways-Notification-Id": target.notification.notification_id,
+            "X-Pathways-Notification-Type": target.notification.type,
+            "X-Pathways-Subscription-Id": subscription.subscription_id,
+            "X-Pathways-Attempt": str(target.attempts + 1),
+            "X-Pathways-Timestamp": str(timestamp),
+            "X-Pathways-Signature": signature(secret, body),
+        }
+        # trust_env=False: no proxy from the environment; the connection goes to the checked address.
+        with httpx.Client(timeout=self._settings.webhook_timeout_seconds, follow_redirects=False,
+                          transport=self._transport, trust_env=False) as client:
+            # Streamed so that the receiver's answer body is never read (nor kept).
+            with client.stream("POST", destination.pinned_url, content=body, headers=headers,
+                               extensions=destination.extensions) as response:
+                return response.status_code, _retry_after(response.headers.get("retry-after"))
 
     @activity.defn(name=SETTLE_WEBHOOK_DELIVERIES)
     def settle_webhook_deliveries(self, request: dict) -> dict:

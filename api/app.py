@@ -16,12 +16,14 @@ from api.routes import audit, census, chairs, codec, contexts, health, history, 
 from api.services import Services
 from observability.metrics import OperationalGauges, SdkMetrics
 from observability.tracing import instrument_app
+from sealing.keys import provider_for
 from settings import Settings
 from sealing.codec import SealingCodec
 from sealing.keys import provider_for
 from store.engine import make_engine
 from store.events import EventStore
 from store.operational import operational_counts
+from store.webhooks import WebhookStore
 from workflows.client import ContextClient, JourneyClient
 from workflows.connection import connect
 
@@ -53,13 +55,15 @@ def create_app(
     Temporal client metrics its /metrics then shows)."""
     store = store or EventStore(make_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow))
     identity = identity or default_identity(settings)
+    ring = provider_for(settings).key_ring()
+    subscriptions = WebhookStore(store.engine, ring)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         client = temporal or await connect(
             settings, runtime=sdk_metrics.runtime if sdk_metrics else None, tracer_provider=tracer_provider)
         app.state.services = Services(settings, store, JourneyClient(client, settings), identity,
-                                      ContextClient(client, settings), SealingCodec(provider_for(settings).key_ring()))
+                                      ContextClient(client, settings), subscriptions, SealingCodec(ring))
         yield
 
     app = FastAPI(title="Safeguarding Pathways", version="1", description=DESCRIPTION, lifespan=lifespan)

@@ -2,7 +2,9 @@
 
 - 401, 404 and 409 answer `{"error": {"code": ..., "message": ...}}` with a stable code;
 - 422 answers pydantic's `{"detail": [...]}` for any request of the wrong shape (the body,
-  and query parameters such as a cursor this service never gave out).
+  and query parameters such as a cursor this service never gave out), and the error shape
+  with `target_not_allowed` for a webhook URL of the right shape that the service will not
+  send to (api/routes/webhooks.py).
 
 The request log notes the code (or the offending fields' locations), never the message:
 messages are for the caller and may quote the caller's own data back, such as a date of birth.

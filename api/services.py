@@ -1,4 +1,5 @@
-"""What the HTTP service is wired to: settings, the event store, journeys and context cases in Temporal, identity."""
+"""What the HTTP service is wired to: settings, the event store, journeys and context cases in
+Temporal, identity, and the webhook subscriptions (whose secrets it seals)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from api.identity import Identity
 from sealing.codec import SealingCodec
 from settings import Settings
 from store.events import EventStore
+from store.webhooks import WebhookStore
 from workflows.client import ContextClient, JourneyClient
 
 
@@ -20,6 +22,7 @@ class Services:
     journeys: JourneyClient
     identity: Identity
     contexts: ContextClient
+    webhooks: WebhookStore
     codec: SealingCodec  # opens and seals Temporal payloads for the UI's codec endpoint
 
 

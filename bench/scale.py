@@ -497,6 +497,7 @@ async def _drive(config: Config, url: str, server: subprocess.Popen, worker: sub
 
 def run_once(config: Config, log=print) -> dict:
     """One dev server, one worker, `config.journeys` journeys; both processes always stopped."""
+    from sealing.keys import KeyRing
     from settings import Settings
 
     load_before = os.getloadavg()
@@ -507,6 +508,7 @@ def run_once(config: Config, log=print) -> dict:
         settings = Settings(
             temporal_address=f"127.0.0.1:{port}", task_queue="journeys", database_url=url,
             id_key=os.urandom(32), search_attributes=True, checkpoint_key_file=folder / "checkpoint.key",
+            sealing_keys=KeyRing.new().to_json(),
             max_cached_workflows=config.max_cached_workflows,
             max_concurrent_workflow_tasks=config.max_concurrent_workflow_tasks,
             max_concurrent_activities=config.max_concurrent_activities,

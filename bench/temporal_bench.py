@@ -204,6 +204,7 @@ async def _measure(commands: int, concurrency: int, journeys: int, repeats: int,
 
     from api.app import create_app
     from api.identity import TokenFile
+    from sealing.keys import KeyRing
     from settings import Settings, configure_logging
     from store.engine import make_engine
     from store.events import EventStore
@@ -215,7 +216,8 @@ async def _measure(commands: int, concurrency: int, journeys: int, repeats: int,
     run_id = uuid.uuid4().hex[:8]
     with harness.sqlite_database() as url, tempfile.TemporaryDirectory(prefix="pathways-bench-tokens-") as folder:
         store = EventStore(make_engine(url))
-        settings = Settings(database_url=url, task_queue=f"bench-journeys-{run_id}", id_key=b"bench-key")
+        settings = Settings(database_url=url, task_queue=f"bench-journeys-{run_id}", id_key=b"bench-key",
+                            sealing_keys=KeyRing.new().to_json())
         tokens = TokenFile(Path(folder) / "tokens.json")
         headers = {"Authorization": f"Bearer {tokens.create('system', LA, name='bench-system')}"}
         log("starting the Temporal dev server")

@@ -47,14 +47,16 @@ def migrate_main(args) -> int:
     from sqlalchemy import text
 
     from cli.service import settings_for
+    from sealing.keys import provider_for
     from store.engine import execute_autocommit, make_engine, migrate
 
     if args.grant_to is not None and not ROLE_NAME.match(args.grant_to):
         print(f"pathways migrate: {args.grant_to!r} is not a plain role name (lower case letters, digits, _)",
               file=sys.stderr)
         return 2
-    url = settings_for(Path(args.data_dir)).database_url
-    migrate(url)
+    settings = settings_for(Path(args.data_dir))
+    url = settings.database_url
+    migrate(url, keys=provider_for(settings))
     engine = make_engine(url)
     try:
         with engine.connect() as connection:

@@ -25,6 +25,7 @@ from temporalio.client import Client
 
 from cli.service import remove_service_file, write_service_file
 from cli.tokens import describe_first_run, first_run_tokens
+from sealing.keys import provider_for
 from settings import Settings, configure_logging
 from store.engine import make_engine, migrate
 from store.events import EventStore
@@ -109,7 +110,7 @@ async def serve(data_dir: Path, temporal_port: int, http_port: int) -> None:
     http: ServerWithoutSignals | None = None
     try:
         client = await connect_when_up(settings, server)
-        migrate(settings.database_url)
+        migrate(settings.database_url, keys=provider_for(settings))
         store = EventStore(make_engine(settings.database_url))
         # The checkpoint signing key lives beside the database, never in it (made on the first start).
         worker = build_worker(client, settings, store, checkpoint_key=signing_key(settings))

@@ -94,8 +94,11 @@ def execute_autocommit(url: str | URL, statement: str) -> None:
         engine.dispose()
 
 
-def migrate(url: str | URL) -> None:
-    """Upgrade the database at ``url`` to the newest schema; a no-op when it is there."""
+def migrate(url: str | URL, keys=None) -> None:
+    """Upgrade the database at ``url`` to the newest schema; a no-op when it is there.
+
+    ``keys``: the service's key provider (`sealing.keys.provider_for(settings)`), asked for
+    its ring only by a migration that has something to seal (0008: webhook secrets)."""
     from alembic import command
 
     from store.migrations import alembic_config
@@ -107,7 +110,7 @@ def migrate(url: str | URL) -> None:
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
                 )
-            command.upgrade(alembic_config(connection), "head")
+            command.upgrade(alembic_config(connection, keys=keys), "head")
             if connection.dialect.name == "postgresql":
                 # So that a worker or API replica connected as the application role can tell
                 # whether the schema is the one its code needs (schema_problem, /readyz).

@@ -197,8 +197,10 @@ webhook_subscriptions = Table(
     Column("subscription_id", String(36), primary_key=True),
     Column("local_authority", String(3), nullable=False),
     Column("url", String(2048), nullable=False),
-    # The HMAC key receivers verify signatures with; never shown again after creation.
-    Column("secret", String(128), nullable=False),
+    # The HMAC key receivers verify signatures with, sealed (sealing/webhook_secrets.py) under
+    # the ring key `secret_key_id`; shown in plain only in the answer that made it.
+    Column("secret_key_id", String(64), nullable=False),
+    Column("sealed_secret", LargeBinary, nullable=False),
     # True: every notification type, including types added later; else `event_types`.
     Column("all_types", Boolean, nullable=False),
     Column("event_types", JSONDocument, nullable=False),

@@ -19,7 +19,9 @@ marked delivered when every pair is ``delivered`` or ``cancelled`` (at once when
 subscription wants the notification); after a ``failed`` or ``abandoned`` pair it stays
 pending, which is the truth and what an operator looks for.
 
-Nothing here holds a young person's details: notifications are ids, kinds and dates.
+Nothing here holds a young person's details: notifications are ids, kinds and dates. Nor
+does anything here hold a subscription's secret in plain: it is sealed as it is stored
+(sealing/webhook_secrets.py), and only the delivery that signs with it opens it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from typing import Any, Callable, Sequence
 
 from sqlalchemy import Engine, and_, exists, func, select, true, update
 
+from sealing.keys import KeyRing
+from sealing.webhook_secrets import SealedSecret, seal_secret
 from store import outbox as outbox_rows
 from store import sql
 from store.engine import for_writing
@@ -57,11 +61,16 @@ class Subscription:
     created_by: str
     disabled_at: datetime | None
     disabled_by: str | None
-    # Kept out of repr so that it never reaches a log line by accident.
-    secret: str = field(repr=False)
+    secret_key_id: str
+    # Ciphertext, but kept out of repr all the same: log lines have no use for it.
+    sealed_secret: bytes = field(repr=False)
 
     def wants(self, notification_type: str) -> bool:
         return self.all_types or notification_type in self.event_types
+
+    @property
+    def secret(self) -> SealedSecret:
+        return SealedSecret(self.secret_key_id, self.sealed_secret)
 
 
 @dataclass(frozen=True)
@@ -115,11 +124,13 @@ _DELIVERY_COLUMNS = [webhook_deliveries.c[f] for f in Delivery.__dataclass_field
 
 
 class WebhookStore:
-    """Safe to share between threads: each call takes its own pooled connection."""
+    """Safe to share between threads: each call takes its own pooled connection. `keys` seals
+    the secrets it is given; it never opens one."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, engine: Engine, keys: KeyRing, clock: Callable[[], datetime] = utc_now) -> None:
         self._engine = engine
         self._writer = for_writing(engine)
+        self._keys = keys
         self._clock = clock
 
     # --- subscriptions -------------------------------------------------------------------
@@ -128,9 +139,10 @@ class WebhookStore:
         self, local_authority: str, url: str, secret: str, event_types: Sequence[str] | None, created_by: str,
     ) -> Subscription:
         """`event_types=None` subscribes to every type, including ones added later."""
+        subscription_id = str(uuid.uuid4())
         row = {
-            "subscription_id": str(uuid.uuid4()), "local_authority": local_authority, "url": url,
-            "secret": secret, "all_types": event_types is None,
+            "subscription_id": subscription_id, "local_authority": local_authority, "url": url,
+            **self._sealed(secret, subscription_id, local_authority), "all_types": event_types is None,
             "event_types": sorted(set(event_types or ())), "active": True,
             "created_at": self._now(), "created_by": created_by, "disabled_at": None, "disabled_by": None,
         }
@@ -161,17 +173,32 @@ class WebhookStore:
     def disable_subscription(self, local_authority: str, subscription_id: str, by: str) -> Subscription | None:
         """Idempotent: the first disabling is kept. Deliveries still pending are cancelled
         by the delivery activity when it next looks (it never sends to a disabled one)."""
+        return self._change(local_authority, subscription_id, {"active": False, "disabled_at": self._now(),
+                                                               "disabled_by": by},
+                            webhook_subscriptions.c.active.is_(True))
+
+    def rotate_secret(self, local_authority: str, subscription_id: str, secret: str) -> Subscription | None:
+        """Replace the subscription's secret: every attempt from now on is signed with it
+        (each attempt reads the subscription afresh). None for another LA's subscription."""
+        return self._change(local_authority, subscription_id, self._sealed(secret, subscription_id, local_authority))
+
+    def _change(self, local_authority: str, subscription_id: str, values: dict[str, Any], *only_if) -> Subscription | None:
+        """Change one of the LA's subscriptions (never another LA's) and read it back."""
         with self._writer.begin() as connection:
             connection.execute(
                 update(webhook_subscriptions)
                 .where(
                     webhook_subscriptions.c.subscription_id == subscription_id,
                     webhook_subscriptions.c.local_authority == local_authority,
-                    webhook_subscriptions.c.active.is_(True),
+                    *only_if,
                 )
-                .values(active=False, disabled_at=self._now(), disabled_by=by)
+                .values(**values)
             )
         return self.subscription(local_authority, subscription_id)
+
+    def _sealed(self, secret: str, subscription_id: str, local_authority: str) -> dict[str, Any]:
+        sealed = seal_secret(self._keys, secret, subscription_id=subscription_id, local_authority=local_authority)
+        return {"secret_key_id": sealed.key_id, "sealed_secret": sealed.sealed}
 
     # --- planning and delivering ----------------------------------------------------------
 

@@ -7,16 +7,17 @@ activities/webhooks.py for the exact request). Notifications carry ids, kinds an
 never a young person's details.
 
 Who may do what (one LA's subscriptions only; another LA's answer 404 as if absent):
-- `admin` creates and disables subscriptions. A subscription decides where information
-  about the LA's child protection journeys leaves the service and holds the key that makes
-  those messages trustworthy; that is the configuration of the service's integrations,
-  which is the admin's job (as the LA's tokens are), not casework.
+- `admin` creates and disables subscriptions and rotates their secrets. A subscription
+  decides where information about the LA's child protection journeys leaves the service
+  and holds the key that makes those messages trustworthy; that is the configuration of the
+  service's integrations, which is the admin's job (as the LA's tokens are), not casework.
 - `admin` and `manager` read them and their delivery log: managers answer for missed
   deadlines, so they need to see whether the alerts reached the LA's systems.
 - Nobody else sees them: the case system's own token (`system`) must not be able to
   redirect the LA's notifications, and practitioners and auditors have no use for them.
 Refusals use the contract's code `not_allowed_for_role` with status 409, like every other
-role refusal in v1.
+role refusal in v1. A URL the service will not send to (not public, or plain http; see
+domain/webhook_targets.py) answers 422 `target_not_allowed` with the reason.
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from activities.webhook_targets import Resolver, TargetUnresolved, checked_target, resolve
 from api import schemas
 from api.auth import principal
 from api.errors import ApiError
 from api.identity import Principal
 from api.services import Services, services
 from domain.events import NOTIFIED
+from domain.webhook_targets import TargetNotAllowed
 from store.webhooks import Attempt, Delivery, Subscription, WebhookStore
 
 DESCRIPTION = """
@@ -50,6 +53,12 @@ Delivery is at least once: answer 2xx once you have stored the notification, and
 `notification_id`. 408, 429, 5xx, timeouts and refused connections are retried with
 exponential backoff for up to three days; any other 4xx (and a redirect, which is not
 followed) stops delivery of that notification to that subscription.
+
+Webhooks go to public addresses over https only: a URL whose host is, or resolves to, a
+loopback, link-local (cloud metadata), private, shared, multicast or otherwise reserved
+address, or that uses plain http, is refused with 422 `target_not_allowed` unless the
+service's operator allow-lists the host (`PATHWAYS_WEBHOOK_ALLOWED_HOSTS`). Each delivery
+checks again, and connects only to the address it checked.
 """
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
@@ -61,12 +70,23 @@ MAY_READ = ("admin", "manager")
 NOTIFICATION_TYPES = tuple(sorted(set(NOTIFIED.values())))
 NotificationType = Literal[NOTIFICATION_TYPES]  # type: ignore[valid-type]
 URL_LIMIT = 2048
+SECRET_PATTERN = r"^[\x21-\x7e]{16,128}$"
 
 ERRORS = {
     401: {"model": schemas.ErrorAnswer, "description": "no or invalid bearer token"},
     404: {"model": schemas.ErrorAnswer, "description": "no such subscription in the caller's LA"},
     409: {"model": schemas.ErrorAnswer, "description": "the caller's role may not do this"},
 }
+TARGET_NOT_ALLOWED = {422: {
+    "model": schemas.ErrorAnswer | schemas.ValidationAnswer,
+    "description": "a malformed body, or (`target_not_allowed`) a URL the service will not send to",
+    "content": {"application/json": {"examples": schemas.error_examples((
+        "target_not_allowed",
+        "Webhooks are not sent there: 169.254.169.254 is a link-local address (a cloud metadata service). Only "
+        "public addresses are allowed, unless the service's operator allow-lists the host "
+        "(PATHWAYS_WEBHOOK_ALLOWED_HOSTS).",
+    ))}},
+}}
 
 
 def _webhook_url(value: str) -> str:
@@ -101,7 +121,7 @@ class NewSubscription(BaseModel):
     event_types: Annotated[list[NotificationType], Field(min_length=1)] | Literal["all"] = Field(
         "all", description='the notification types wanted, or "all" (including types added later)')
     secret: str | None = Field(
-        None, pattern=r"^[\x21-\x7e]{16,128}$",
+        None, pattern=SECRET_PATTERN,
         description="the HMAC key, 16-128 printable ASCII characters; omitted, one is generated")
 
 
@@ -119,6 +139,18 @@ class SubscriptionView(BaseModel):
 
 class CreatedSubscription(SubscriptionView):
     secret: str = Field(description="the HMAC key: shown in this answer only, never again")
+
+
+class NewSecret(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    secret: str | None = Field(
+        None, pattern=SECRET_PATTERN,
+        description="the new HMAC key, 16-128 printable ASCII characters; omitted, one is generated")
+
+
+class RotatedSecret(BaseModel):
+    subscription_id: str
+    secret: str = Field(description="the new HMAC key: shown in this answer only, never again")
 
 
 class SubscriptionList(BaseModel):
@@ -152,12 +184,17 @@ class DeliveryList(BaseModel):
 
 
 def webhook_store(svc: Services = Depends(services)) -> WebhookStore:
-    return WebhookStore(svc.store.engine)
+    return svc.webhooks
+
+
+def resolver() -> Resolver:
+    """How a subscription's host is resolved for checking (tests answer for the DNS)."""
+    return resolve
 
 
 def manager_of_webhooks(who: Principal = Depends(principal)) -> Principal:
     if who.role not in MAY_MANAGE:
-        raise ApiError(409, "not_allowed_for_role", "Only an admin can create or disable webhook subscriptions.")
+        raise ApiError(409, "not_allowed_for_role", "Only an admin can create or disable webhook subscriptions, or rotate their secrets.")
     return who
 
 
@@ -171,18 +208,23 @@ def not_found() -> ApiError:
     return ApiError(404, "webhook_not_found", "There is no such webhook subscription.")
 
 
-@router.post("/webhooks", status_code=201, response_model=CreatedSubscription, responses=ERRORS,
-             description=DESCRIPTION)
+@router.post("/webhooks", status_code=201, response_model=CreatedSubscription,
+             responses={**ERRORS, **TARGET_NOT_ALLOWED}, description=DESCRIPTION)
 def create_subscription(
     body: NewSubscription, who: Principal = Depends(manager_of_webhooks), hooks: WebhookStore = Depends(webhook_store),
+    svc: Services = Depends(services), resolve_host: Resolver = Depends(resolver),
 ) -> dict:
     """Subscribe a URL to the caller's LA's notifications. The answer holds the secret, once."""
-    secret = body.secret or "whsec_" + secrets.token_urlsafe(32)
+    try:
+        checked_target(body.url, svc.settings.webhook_allow_list, resolve_host)
+    except (TargetNotAllowed, TargetUnresolved) as refusal:
+        raise ApiError(422, "target_not_allowed", str(refusal)) from None
+    secret = _new_secret(body.secret)
     created = hooks.create_subscription(
         who.local_authority, body.url, secret,
         None if body.event_types == "all" else list(body.event_types), created_by=who.subject,
     )
-    return {**_view(created), "secret": created.secret}
+    return {**_view(created), "secret": secret}
 
 
 @router.get("/webhooks", response_model=SubscriptionList, responses={401: ERRORS[401], 409: ERRORS[409]})
@@ -210,6 +252,21 @@ def disable_subscription(
     return _view(hooks.disable_subscription(who.local_authority, subscription_id, by=who.subject))
 
 
+@router.post("/webhooks/{subscription_id}/rotate-secret", response_model=RotatedSecret, responses=ERRORS)
+def rotate_secret(
+    subscription_id: str, body: NewSecret | None = None,
+    who: Principal = Depends(manager_of_webhooks), hooks: WebhookStore = Depends(webhook_store),
+) -> dict:
+    """Give the subscription a new secret, shown in this answer only: every delivery attempt
+    from now on (retries of earlier notifications too) is signed with it, and the old one
+    signs nothing more. To switch without losing notifications, let the receiver accept
+    either secret until the new one is in place."""
+    _found(hooks, who, subscription_id)
+    secret = _new_secret(body.secret if body else None)
+    hooks.rotate_secret(who.local_authority, subscription_id, secret)
+    return {"subscription_id": subscription_id, "secret": secret}
+
+
 @router.get("/webhooks/{subscription_id}/deliveries", response_model=DeliveryList, responses=ERRORS)
 def list_deliveries(
     subscription_id: str, limit: int = Query(100, ge=1, le=500),
@@ -220,6 +277,10 @@ def list_deliveries(
     deliveries = hooks.deliveries(subscription_id=subscription_id, limit=limit)
     attempts = hooks.attempts(subscription_id=subscription_id, notification_ids=[d.notification_id for d in deliveries])
     return {"subscription_id": subscription_id, "deliveries": [_delivery(d, attempts) for d in deliveries]}
+
+
+def _new_secret(given: str | None) -> str:
+    return given or "whsec_" + secrets.token_urlsafe(32)
 
 
 def _found(hooks: WebhookStore, who: Principal, subscription_id: str) -> Subscription:

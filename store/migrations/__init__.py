@@ -16,13 +16,16 @@ from alembic.config import Config
 from sqlalchemy import Connection
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
+# Where a migration finds the key provider it was given.
+SEALING_KEYS = "sealing_keys"
 
 
-def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
+def alembic_config(connection: Connection | None = None, url: str | None = None, keys=None) -> Config:
     """Configuration for running Alembic against ``connection`` (or ``url`` if none).
 
     With a connection, Alembic runs inside the caller's transaction, so the caller
-    decides when the schema change commits.
+    decides when the schema change commits. ``keys`` (a sealing.keys.KeyProvider) is the
+    service's key ring, for migrations that seal what was stored in plain (0008).
     """
     config = Config()
     # ConfigParser interpolation would otherwise treat '%' in a path as a directive.
@@ -31,4 +34,6 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
         config.attributes["connection"] = connection
     if url is not None:
         config.attributes["url"] = url
+    if keys is not None:
+        config.attributes[SEALING_KEYS] = keys
     return config

@@ -16,6 +16,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
 from audit.checkpoints import latest_checkpoint
 from audit.statements import Checkpoint, load_or_create_key
+from sealing.keys import KeyRing
 from settings import Settings
 from store.engine import make_engine, migrate
 from store.events import EventStore
@@ -39,7 +40,7 @@ def own(tmp_path: Path) -> tuple[Settings, EventStore]:
     store.append("journey-a", 0, [note(1), note(2)])
     store.append("journey-b", 0, [note(3)])
     settings = Settings(database_url=url, task_queue=f"checkpoints-{uuid.uuid4().hex[:8]}", id_key=b"test-key",
-                        checkpoint_key_file=tmp_path / "keys" / "checkpoint.key")
+                        checkpoint_key_file=tmp_path / "keys" / "checkpoint.key", sealing_keys=KeyRing.new().to_json())
     yield settings, store
     store.engine.dispose()
 

@@ -15,7 +15,7 @@ from store.migrations import alembic_config
 from store.schema import metadata
 from store_factories import new_events, new_journey_id
 
-HEAD = "0007"
+HEAD = "0008"
 TABLES = {
     "events", "journeys", "deadlines", "outbox", "roth_chairs", "checkpoints", "access_log", "population_baselines",
     "dashboard_sessions",

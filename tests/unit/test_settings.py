@@ -1,4 +1,4 @@
-"""Operator knobs read from the environment reach the worker's connection pool."""
+"""Operator knobs read from the environment reach the worker's connection pool and its webhooks."""
 
 from __future__ import annotations
 
@@ -60,3 +60,18 @@ def test_deployment_knobs_round_trip_through_the_environment():
     assert settings.temporal_uses_tls
     assert Settings.from_env(settings.env()) == settings
     assert Settings().migrate_on_start and Settings().worker_health_port is None
+
+
+def test_the_webhook_allow_list_round_trips_and_only_the_embedded_default_allows_this_machine(tmp_path):
+    import pytest
+
+    settings = Settings.from_env({"PATHWAYS_WEBHOOK_ALLOWED_HOSTS": " 127.0.0.1, ::1,10.20.0.0/16 ,hooks.la.internal,"})
+    assert settings.webhook_allowed_hosts == ("127.0.0.1", "::1", "10.20.0.0/16", "hooks.la.internal")
+    assert Settings.from_env(settings.env()) == settings
+    assert Settings.from_env({}).webhook_allowed_hosts == Settings().webhook_allowed_hosts == ()
+    embedded = Settings.embedded(tmp_path)
+    assert embedded.webhook_allowed_hosts == ("127.0.0.0/8", "::1")
+    # A deployment configured from the environment allows only what it names, data folder or not.
+    assert Settings.from_env({"PATHWAYS_DATA_DIR": str(tmp_path)}).webhook_allowed_hosts == ()
+    with pytest.raises(SystemExit, match="PATHWAYS_WEBHOOK_ALLOWED_HOSTS: '10.0.0.0/33' is neither"):
+        Settings.from_env({"PATHWAYS_WEBHOOK_ALLOWED_HOSTS": "10.0.0.0/33"})

@@ -43,6 +43,7 @@ from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from audit.replay import events_in_history, workflow_runs  # noqa: E402
 from domain.calendar import WorkingDayCalendar, birthday  # noqa: E402
+from sealing.keys import KeyRing  # noqa: E402
 from settings import Settings, configure_logging  # noqa: E402
 from store.engine import make_engine, migrate  # noqa: E402
 from store.events import EventStore  # noqa: E402
@@ -271,7 +272,8 @@ async def main(names: list[str], force: bool) -> int:
         url = f"sqlite:///{Path(scratch) / 'pathways.db'}"
         migrate(url)
         store = EventStore(make_engine(url))
-        settings = Settings(database_url=url, task_queue=TASK_QUEUE, id_key=b"test-key")
+        settings = Settings(database_url=url, task_queue=TASK_QUEUE, id_key=b"test-key",
+                            sealing_keys=KeyRing.new().to_json())
         env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(TEST_SERVER))
         try:
             async with build_worker(env.client, settings, store):

@@ -1,5 +1,9 @@
 """Webhook delivery end to end: journeys on the time-skipping server, a real worker, and a real
-HTTP receiver on 127.0.0.1 that checks signatures, goes down, comes back and refuses.
+HTTP receiver on 127.0.0.1 that checks signatures, goes down, comes back and refuses; the
+receiver's address is on the worker's allow-list, as a receiver inside an LA's network would be.
+Then what each attempt checks before it sends: the secret it signs with (sealed, rotated, or
+under a key the ring no longer holds) and the address it connects to (over https, the one it
+checked, with the subscription's name kept for Host and TLS).
 
 This module has its own event log and task queue, with retry settings small enough for the
 real-time parts to take seconds: the Java test server skips time only on `env.sleep`, and
@@ -11,19 +15,24 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import json
+import ssl
 import threading
 import time
 import uuid
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from sqlalchemy import select
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
+from activities.webhooks import WebhookActivities
 from domain.calendar import WorkingDayCalendar
+from sealing.keys import KeyRing
 from settings import Settings
 from store.engine import make_engine, migrate
 from store.events import EventStore
@@ -31,6 +40,7 @@ from store.schema import outbox, webhook_deliveries
 from store.webhooks import WebhookStore
 from support import command, start_request, enqueue_bare_notification
 from temporal_fixtures import eventually, eventually_async
+from tls_proxy import ThrowawayCA
 from worker import build_worker
 from workflows.client import JourneyClient
 from workflows.notifications import start_notification_sweeper
@@ -54,7 +64,7 @@ class Receiver:
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
 
-    def start(self) -> "Receiver":
+    def start(self, tls: ssl.SSLContext | None = None) -> "Receiver":
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -86,6 +96,8 @@ class Receiver:
                 pass  # a sender that gave up and hung up is part of the test
 
         self._server = Server(("127.0.0.1", self.port), Handler)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -145,7 +157,13 @@ def hook_settings(tmp_path_factory) -> Settings:
         webhook_retry_initial_seconds=0.2, webhook_retry_maximum_seconds=0.5,
         webhook_give_up_after_seconds=20.0, webhook_timeout_seconds=1.0,
         webhook_sweep_interval_seconds=0.3, webhook_sweep_min_age_seconds=0.0,
+        webhook_allowed_hosts=("127.0.0.1",), sealing_keys=KeyRing.new().to_json(),
     )
+
+
+@pytest.fixture(scope="module")
+def keys(hook_settings) -> KeyRing:
+    return KeyRing.from_json(hook_settings.sealing_keys)
 
 
 @pytest.fixture(scope="module")
@@ -154,8 +172,8 @@ def log(hook_settings) -> EventStore:
 
 
 @pytest.fixture(scope="module")
-def hooks(log) -> WebhookStore:
-    return WebhookStore(log.engine)
+def hooks(log, keys) -> WebhookStore:
+    return WebhookStore(log.engine, keys)
 
 
 @pytest.fixture(scope="module")
@@ -388,3 +406,87 @@ async def test_the_sweeper_delivers_what_no_workflow_looks_after(service, hooks,
                                      .where(webhook_deliveries.c.status == "pending")).all()
     assert pending == []
 
+
+
+# --- what each attempt checks before it sends ------------------------------------------------
+
+def attempt_once(log: EventStore, hooks: WebhookStore, subscription, settings: Settings, keys: KeyRing,
+                 **wiring) -> dict:
+    """One delivery attempt of a new notification to `subscription`, as the worker makes it
+    (`wiring`: the activity's transport or resolver)."""
+    from temporalio.testing import ActivityEnvironment
+
+    notification_id = enqueue_bare_notification(log, subscription.local_authority)
+    assert hooks.plan(notification_id) == [subscription.subscription_id]
+    activities = WebhookActivities(hooks, settings, keys, **wiring)
+    return ActivityEnvironment().run(activities.deliver_webhook, {
+        "notification_id": notification_id, "subscription_id": subscription.subscription_id})
+
+
+async def test_after_rotation_deliveries_are_signed_with_the_new_secret_only(service, hooks, log, temporal_env, hook_settings, receiver):
+    la = "966"
+    subscription = hooks.create_subscription(la, receiver.url(), SECRET, ["deadline_missed"], "admin-966")
+
+    async def deliver() -> dict:
+        notification_id = enqueue_bare_notification(log, la)
+        await temporal_env.client.start_workflow("NotificationDelivery", {"notification_id": notification_id},
+                                                 id=f"notify-{notification_id}", task_queue=hook_settings.task_queue)
+        await delivered(service, [notification_id])
+        return receiver.taken()[-1]
+
+    before = await deliver()
+    verified(before, SECRET)
+    new_secret = "whsec_rotated-0123456789abcdef"
+    hooks.rotate_secret(la, subscription.subscription_id, new_secret)
+    after = await deliver()
+    verified(after, new_secret)
+    with pytest.raises(AssertionError):
+        verified(after, SECRET)
+    assert len(receiver.taken()) == 2
+
+
+def test_a_ring_without_the_secrets_key_fails_the_delivery_loudly_and_sends_nothing(hooks, log, hook_settings, receiver):
+    subscription = hooks.create_subscription("967", receiver.url(), SECRET, None, "admin-967")
+    without_it = KeyRing("k2", {"k2": KeyRing.new().keys["k1"]})  # a later key only: k1 was removed
+
+    result = attempt_once(log, hooks, subscription, hook_settings, without_it)
+
+    assert (result["outcome"], result["sent"]) == ("failed", False)
+    assert receiver.requests == []
+    [attempt] = hooks.attempts(subscription_id=subscription.subscription_id)
+    assert attempt.outcome == "failed" and attempt.status_code is None
+    assert "sealed under key 'k1', which is not in the key ring" in attempt.error
+    [delivery] = hooks.deliveries(subscription_id=subscription.subscription_id)
+    assert delivery.status == "failed"
+
+
+def test_https_goes_to_the_checked_address_with_the_subscribed_name_for_host_and_tls(hooks, log, hook_settings, keys, tmp_path):
+    """The name resolves (in this test's resolver) to 127.0.0.1, which is allow-listed; the
+    request goes there, and the receiver sees the name as TLS server name and Host, with a
+    certificate verified for that name."""
+    ca = ThrowawayCA(tmp_path, "webhooks")
+    issued = ca.issue("hooks.la.test", server=True)
+    server_names: list[str | None] = []
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(issued.cert, issued.key)
+    tls.sni_callback = lambda connection, name, context: server_names.append(name)
+    receiver = Receiver().start(tls=tls)
+    resolved: list[str] = []
+
+    def resolver(host: str, port: int):
+        resolved.append(host)
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    try:
+        subscription = hooks.create_subscription(
+            "968", f"https://hooks.la.test:{receiver.port}/hooks", SECRET, None, "admin-968")
+        trusting_the_ca = httpx.HTTPTransport(verify=ssl.create_default_context(cafile=str(ca.cert_path)))
+        result = attempt_once(log, hooks, subscription, hook_settings, keys, transport=trusting_the_ca, resolver=resolver)
+    finally:
+        receiver.stop()
+
+    assert result["outcome"] == "delivered", hooks.attempts(subscription_id=subscription.subscription_id)
+    assert resolved == ["hooks.la.test"] and server_names == ["hooks.la.test"]
+    [request] = receiver.taken()
+    assert request["headers"]["host"] == f"hooks.la.test:{receiver.port}"
+    verified(request)
