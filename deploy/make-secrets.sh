@@ -63,6 +63,10 @@ new pathways_id_key hex32
 # Signs the event log's checkpoints (Ed25519, PEM). Keep it: checkpoints signed with a lost key
 # can no longer be told from forgeries.
 new pathways_checkpoint_key openssl genpkey -algorithm ed25519
+# Seals Temporal payloads and webhook secrets: a key ring with one key (pathways keys rotate
+# prints a rotated ring to put here). Keep every key that sealed something still kept.
+ring() { printf '{"current": "k1", "keys": {"k1": "%s"}}' "$(hex32)"; }
+new pathways_sealing_keys ring
 if [ ! -e "$dir/tls.key" ] || [ ! -e "$dir/tls.crt" ]; then
     rm -f "$dir/tls.key" "$dir/tls.crt"
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 365 \
@@ -89,5 +93,5 @@ if [ "$(id -u)" != 0 ]; then
 fi
 $sudo chown "$TEMPORAL_USER" "$dir/temporal_db_password"
 $sudo chown "$PATHWAYS_USER" "$dir/pathways_owner_db_password" "$dir/pathways_service_db_password" \
-    "$dir/pathways_id_key" "$dir/pathways_checkpoint_key"
+    "$dir/pathways_id_key" "$dir/pathways_checkpoint_key" "$dir/pathways_sealing_keys"
 $sudo chown "$GRAFANA_USER" "$dir/grafana_admin_password"

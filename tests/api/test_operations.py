@@ -134,12 +134,15 @@ async def test_metrics_move_with_commands_and_carry_nothing_personal(http, token
 
 
 async def test_one_trace_from_the_request_through_the_update_to_the_persist_activity(
-        temporal_env, settings, store, token_file, tokens, keep_logging):
+        dev_server_env, settings, store, token_file, tokens, keep_logging):
+    # On the dev server: the traced worker stops after the test, and a journey left on the
+    # time-skipping server with no worker for its queue would hold its clock back for the rest
+    # of the session.
     spans = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(PrivateDataGuard(SimpleSpanProcessor(spans)))
     traced = replace(settings, task_queue=f"traced-{uuid.uuid4().hex[:8]}",
-                     temporal_address=temporal_env.client.service_client.config.target_host)
+                     temporal_address=dev_server_env.client.service_client.config.target_host)
     client = await connect(traced, tracer_provider=provider)
     logs = io.StringIO()
     configure_logging("info", stream=logs)
