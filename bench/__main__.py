@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("queries", "temporal_bench", "store_bench", "scale_out")
+BENCHMARKS = ("queries", "temporal_bench", "store_bench", "scale_out", "codec_bench")
 # Run only when named (`python -m bench scale`, or `make bench-scale`): too long for `make bench`.
 ON_REQUEST = ("scale",)
 

@@ -109,3 +109,25 @@ def test_failure_messages_and_stack_traces_are_sealed_too():
     assert "2011-04-09" not in failure.message and b"2011-04-09" not in failure.SerializeToString()
     restored = asyncio.run(converter.decode_failure(failure))
     assert "2011-04-09" in str(restored)
+
+
+def test_pathways_keys_rotates_the_data_folders_ring_and_prints_a_given_one(tmp_path, capsys, monkeypatch, keep_logging):
+    from cli.main import main as pathways
+
+    monkeypatch.delenv("PATHWAYS_DATABASE_URL", raising=False)
+    folder = tmp_path / "var"
+    assert pathways(["keys", "show", "--data-dir", str(folder)]) == 0
+    assert capsys.readouterr().out == "k1  (current: seals)\n"
+    assert pathways(["keys", "rotate", "--data-dir", str(folder)]) == 0
+    ring = KeyFile(folder / "sealing-keys.json").key_ring()
+    assert ring.current != "k1" and set(ring.keys) == {"k1", ring.current}
+    capsys.readouterr()
+
+    given = KeyRing.new()
+    monkeypatch.setenv("PATHWAYS_DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    monkeypatch.setenv("PATHWAYS_SEALING_KEYS", given.to_json())
+    assert pathways(["keys", "rotate"]) == 0
+    out = capsys.readouterr()
+    rotated = KeyRing.from_json(out.out)
+    assert rotated.keys["k1"] == given.keys["k1"] and rotated.current != "k1"
+    assert "store this as its new value" in out.err
