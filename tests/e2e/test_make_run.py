@@ -79,7 +79,7 @@ def test_make_run_on_a_clean_clone_then_demo(tmp_path):
             assert time.monotonic() < deadline, "service did not come up in 120 s"
             time.sleep(0.5)
         output = (tmp_path / "run.log").read_text()
-        assert f"http://localhost:{port + 1000}" in output  # it says where the Temporal UI is
+        assert f"http://127.0.0.1:{port + 1000}" in output  # it says where the Temporal UI is
         api = f"http://127.0.0.1:{http_port}"
         assert f"{api}/openapi.json" in output and f"{api}/v1/journeys" in output
 
@@ -92,6 +92,11 @@ def test_make_run_on_a_clean_clone_then_demo(tmp_path):
         listed = httpx.get(f"{api}/v1/journeys", headers={"Authorization": f"Bearer {tokens['practitioner']}"}, timeout=10)
         assert listed.status_code == 200 and listed.json() == {"journeys": [], "next_cursor": None}
         assert httpx.get(f"{api}/v1/journeys", timeout=10).status_code == 401
+        # The dev server's UI asks the service to open sealed payloads, which it does only for
+        # a signed-in dashboard user.
+        ui = httpx.get(f"http://127.0.0.1:{port + 1000}/api/v1/settings", timeout=10).json()
+        assert ui["Codec"]["Endpoint"] == f"{api}/dashboard/codec"
+        assert httpx.post(f"{api}/dashboard/codec/decode", json={"payloads": []}, timeout=10).status_code == 401
 
         pathways = [str(VENV / "bin" / "pathways")]
         data = ["--data-dir", str(clone / "var")]
