@@ -742,3 +742,16 @@ def test_dashboard_uses_the_provisioned_datasource():
     provider = load_yaml(DEPLOY / "grafana" / "provisioning" / "dashboards" / "pathways.yml")["providers"][0]
     compose = load_yaml(DEPLOY / "compose.yaml")["services"]["grafana"]
     assert f"./grafana/dashboards:{provider['options']['path']}:ro" in compose["volumes"]
+
+
+def test_the_image_installs_every_package_of_the_service():
+    """The image installs the project non-editable: a package missing from pyproject's list
+    would be missing from the image, though every test here (run from the source tree) passes."""
+    import fnmatch
+    import tomllib
+
+    include = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {p.parent.name for p in REPO.glob("*/__init__.py")} - {"tests", "bench"}
+    assert packages, "no packages found"
+    for package in sorted(packages):
+        assert any(fnmatch.fnmatch(package, pattern) for pattern in include), f"{package} is not installed"
