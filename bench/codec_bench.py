@@ -37,14 +37,13 @@ async def _measure(clients: int, commands: int, repeats: int, log) -> dict:
 
     from sealing.codec import sealing_converter
     from sealing.keys import KeyRing
-    from settings import Settings, configure_logging
+    from settings import Settings
     from store.engine import make_engine
     from store.events import EventStore
     from worker import build_worker
     from workflows.client import JourneyClient
     from workflows.local_time import london_date
 
-    configure_logging("warning")
     ring = KeyRing.new()
     with harness.sqlite_database() as url:
         store = EventStore(make_engine(url))
@@ -104,7 +103,8 @@ def run(clients: int = 8, commands: int = 25, repeats: int = 3, out_dir: Path = 
         quiet: bool = False) -> dict:
     log = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     log(f"{NAME}: {clients} clients x {commands} commands, payloads sealed against plain, {repeats} repeats")
-    figures = asyncio.run(_measure(clients, commands, repeats, log))
+    with harness.quiet_service_logs():
+        figures = asyncio.run(_measure(clients, commands, repeats, log))
     document = {"benchmark": NAME, "environment": harness.environment(),
                 "parameters": {"clients": clients, "commands_per_client": commands, "repeats": repeats,
                                "local_authority": LA},

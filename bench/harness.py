@@ -86,6 +86,23 @@ def _database_on(server_url: str) -> Iterator[str]:
 DATABASES: dict[str, Callable] = {"sqlite": sqlite_database, "postgresql": postgres_database}
 
 
+@contextmanager
+def quiet_service_logs() -> Iterator[None]:
+    """The service logs at warning while a benchmark runs (its info lines are not what is
+    measured), and the caller's logging configuration is put back afterwards, as a test suite
+    running the benchmark relies on it."""
+    import structlog
+
+    from settings import configure_logging
+
+    previous = structlog.get_config()
+    configure_logging("warning")
+    try:
+        yield
+    finally:
+        structlog.configure(**previous)
+
+
 # --- timing ------------------------------------------------------------------------------------
 
 def timed(call: Callable[[int], object], warmup: int, reps: int) -> list[float]:

@@ -306,15 +306,18 @@ async def _wait_ready(client, task_queue: str, worker: subprocess.Popen) -> None
         await asyncio.sleep(0.5)
 
 
-async def _connect(address: str, server: subprocess.Popen):
-    from temporalio.client import Client
+async def _connect(address: str, server: subprocess.Popen, settings):
+    """A client sealing its payloads as the worker process does (the same key ring)."""
+    from dataclasses import replace
+
+    from workflows.connection import connect
 
     deadline = time.monotonic() + READY_TIMEOUT_S
     while True:
         if server.poll() is not None:
             raise RuntimeError(f"the Temporal dev server exited (code {server.returncode})")
         try:
-            return await Client.connect(address)
+            return await connect(replace(settings, temporal_address=address))
         except Exception:
             if time.monotonic() > deadline:
                 raise
@@ -442,7 +445,7 @@ async def _drive(config: Config, url: str, server: subprocess.Popen, worker: sub
     from workflows.client import JourneyClient
     from workflows.local_time import london_date
 
-    client = await _connect(address, server)
+    client = await _connect(address, server, settings)
     await _wait_ready(client, settings.task_queue, worker)
     journeys = JourneyClient(client, settings)
     result: dict = {}

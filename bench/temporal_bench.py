@@ -45,7 +45,6 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-import structlog
 from temporalio import activity, workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -205,14 +204,13 @@ async def _measure(commands: int, concurrency: int, journeys: int, repeats: int,
     from api.app import create_app
     from api.identity import TokenFile
     from sealing.keys import KeyRing
-    from settings import Settings, configure_logging
+    from settings import Settings
     from store.engine import make_engine
     from store.events import EventStore
     from worker import build_worker
     from workflows.client import JourneyClient
     from workflows.local_time import london_date
 
-    configure_logging("warning")
     run_id = uuid.uuid4().hex[:8]
     with harness.sqlite_database() as url, tempfile.TemporaryDirectory(prefix="pathways-bench-tokens-") as folder:
         store = EventStore(make_engine(url))
@@ -531,13 +529,8 @@ def run(commands: int = 150, concurrency: int = 8, journeys: int | None = None, 
         if not quiet:
             print(f"  {message}", flush=True)
 
-    # The service logs at warning here (its info lines are not what is measured); the caller's
-    # logging configuration is put back afterwards, as a test suite running this relies on it.
-    previous = structlog.get_config()
-    try:
+    with harness.quiet_service_logs():
         raw = asyncio.run(_measure(commands, concurrency, journeys, repeats, warmup, log))
-    finally:
-        structlog.configure(**previous)
     document = {
         "benchmark": NAME,
         "environment": {**harness.environment(), "temporalio": temporalio.__version__},

@@ -17,7 +17,6 @@ import httpx
 import pytest
 
 from api.app import create_app
-from sealing.keys import KeyRing
 from settings import Settings
 from store.engine import make_engine, migrate
 from store.events import EventStore

@@ -5,7 +5,6 @@ its key is gone or its metadata was changed."""
 from __future__ import annotations
 
 import asyncio
-import json
 import stat
 
 import pytest

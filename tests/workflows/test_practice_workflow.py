@@ -68,7 +68,7 @@ async def test_a_roth_conference_waits_for_an_independent_chair(journeys, store,
     await assert_consistent(journeys, store, wf)
     # The chair rule's patch replays: the start recorded it, so the replay refuses as the run did.
     history = await journeys.client.get_workflow_handle(wf).fetch_history()
-    await Replayer(workflows=[JourneyWorkflow]).replay_workflow(history)
+    await Replayer(workflows=[JourneyWorkflow], data_converter=journeys.client.data_converter).replay_workflow(history)
 
 
 async def test_weighting_history_prompt_plan_and_voices(journeys, store, clock):
@@ -199,7 +199,7 @@ async def test_a_context_linked_from_three_journeys_and_its_conference_cadence(j
     assert refused.value.code == "context_closed"
     # The run replays deterministically with the current code.
     history = await contexts.client.get_workflow_handle(referred["workflow_id"]).fetch_history()
-    await Replayer(workflows=[ContextWorkflow]).replay_workflow(history)
+    await Replayer(workflows=[ContextWorkflow], data_converter=contexts.client.data_converter).replay_workflow(history)
 
 
 async def test_commands_to_an_unreferred_context_are_refused(contexts, clock):

@@ -24,8 +24,10 @@ from workflows.notifications import NotificationDelivery, NotificationSweeper
 HISTORIES = Path(__file__).parent / "histories"
 
 
-def replayer() -> Replayer:
-    return Replayer(workflows=[JourneyWorkflow, NotificationDelivery, NotificationSweeper])
+def replayer(data_converter=None) -> Replayer:
+    """The workflows, opening sealed payloads with `data_converter` where the history has them."""
+    return Replayer(workflows=[JourneyWorkflow, NotificationDelivery, NotificationSweeper],
+                    **({"data_converter": data_converter} if data_converter else {}))
 
 
 async def test_a_run_recorded_with_persist_activity_tasks_replays():
@@ -46,4 +48,4 @@ async def test_a_new_run_appends_within_its_workflow_tasks_and_replays(journeys,
     # No activity task per command: the appends are markers in the tasks that accepted them.
     assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in kinds
     assert kinds.count(EventType.EVENT_TYPE_MARKER_RECORDED) >= 2
-    await replayer().replay_workflow(history)
+    await replayer(temporal_env.client.data_converter).replay_workflow(history)

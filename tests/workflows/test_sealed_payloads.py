@@ -15,7 +15,6 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import History
 from temporalio.client import Client
-from temporalio.worker import Replayer
 
 from audit.replay import replayer, workflow_runs
 from sealing.codec import ENCODING, SealedPayloadError, SealingCodec, open_all, sealing_converter
