@@ -16,10 +16,9 @@ from api.routes import audit, census, chairs, codec, contexts, health, history, 
 from api.services import Services
 from observability.metrics import OperationalGauges, SdkMetrics
 from observability.tracing import instrument_app
-from sealing.keys import provider_for
-from settings import Settings
 from sealing.codec import SealingCodec
 from sealing.keys import provider_for
+from settings import Settings
 from store.engine import make_engine
 from store.events import EventStore
 from store.operational import operational_counts
