@@ -84,6 +84,9 @@ async def _measure(clients: int, commands: int, repeats: int, log) -> dict:
                 figures: dict[str, list[float]] = {side: [] for side in sides}
                 for repeat in range(repeats):
                     for side in (("sealed", "plain") if repeat % 2 == 0 else ("plain", "sealed")):
+                        # The journeys' clocks run 5 s after their last command: let the previous
+                        # side's finish before measuring, so neither side pays for the other.
+                        await asyncio.sleep(harness.SETTLE_SECONDS + 2)
                         per_s = await _throughput(callers[side], commands)
                         figures[side].append(per_s)
                         log(f"  {side}: {per_s:.1f} commands/s")

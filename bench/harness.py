@@ -86,6 +86,12 @@ def _database_on(server_url: str) -> Iterator[str]:
 DATABASES: dict[str, Callable] = {"sqlite": sqlite_database, "postgresql": postgres_database}
 
 
+# A journey records what its clock finds this long after its last command (JourneyInput's
+# settle_seconds): benchmarks wait this (and a little) between measurements, so that one
+# measurement does not pay for the clock work the previous one left.
+SETTLE_SECONDS = 5.0
+
+
 @contextmanager
 def quiet_service_logs() -> Iterator[None]:
     """The service logs at warning while a benchmark runs (its info lines are not what is

@@ -66,6 +66,9 @@ async def _throughput(apis: list[str], token: str, clients: int, commands: int) 
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(headers=headers, timeout=60) as http:
         journeys = await asyncio.gather(*(_journey_on_a_plan(http, apis[i % len(apis)], today) for i in range(clients)))
+        # The journeys' clocks run 5 s after their last command: let them, and whatever the
+        # previous measurement left, finish before measuring.
+        await asyncio.sleep(harness.SETTLE_SECONDS + 2)
 
         async def drive(i: int, journey_id: str) -> None:
             for k in range(commands):
