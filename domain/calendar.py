@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
 import holidays
+
+from domain.errors import DomainError
+from domain.ranges import DATE_OUT_OF_RANGE, EARLIEST, LATEST
 
 __all__ = ["WorkingDayCalendar", "add_calendar_months", "birthday"]
 
@@ -37,8 +39,11 @@ CLOSURE_DAY = "local authority closure day"
 
 # Years loaded in one pass when this module is imported. The calendar runs inside Temporal's
 # workflow sandbox, where `holidays` cannot load lazily (it imports modules and reads the
-# local time as it goes), so every year a journey can touch is loaded up front, outside it.
-PRELOADED_YEARS = range(1990, 2111)
+# local time as it goes), so every year a journey can touch is loaded up front, outside it:
+# the years the record takes (domain/ranges.py), and one either side, because a deadline
+# worked out from a date at the edge can fall just beyond it (a review due three months
+# after a conference in December of the last year).
+PRELOADED_YEARS = range(EARLIEST.year - 1, LATEST.year + 2)
 
 
 def _load(years) -> dict[int, Mapping[date, str]]:
@@ -55,13 +60,17 @@ def _load(years) -> dict[int, Mapping[date, str]]:
 _BANK_HOLIDAYS = _load(PRELOADED_YEARS)
 
 
-@lru_cache(maxsize=None)
 def _statutory_bank_holidays(year: int) -> Mapping[date, str]:
     # Shared by every calendar in the process: the answer depends only on the year and the
     # installed `holidays` release, and from_dict builds a fresh calendar on every workflow
-    # activation, so a per-instance cache alone would rebuild these repeatedly.
+    # activation, so a per-instance cache would rebuild these repeatedly. Any other year is
+    # refused rather than loaded: loading it inside the sandbox fails the workflow task, and
+    # Temporal would retry that task for ever.
     preloaded = _BANK_HOLIDAYS.get(year)
-    return preloaded if preloaded is not None else _load([year])[year]
+    if preloaded is None:
+        raise DomainError(DATE_OUT_OF_RANGE, f"Working days in {year} cannot be worked out: the calendar knows "
+                                             f"{PRELOADED_YEARS[0]} to {PRELOADED_YEARS[-1]}.")
+    return preloaded
 
 
 def _require_date(value: object, name: str) -> date:

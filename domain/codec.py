@@ -56,7 +56,8 @@ def from_data(cls: type[T], data: Any) -> T:
 
 
 @cache
-def _hints(cls: type) -> dict[str, Any]:
+def field_types(cls: type) -> dict[str, Any]:
+    """A dataclass's fields' types, resolved (the codec's and domain/recordable.py's walks)."""
     # Resolve string annotations in the defining module's namespace, taken from the
     # dataclass's generated __init__: inside Temporal's workflow sandbox sys.modules is a
     # different dict, and get_type_hints' own look-up there finds nothing.
@@ -109,7 +110,7 @@ def _decoder(tp: Any) -> Callable[[Any], Any]:
 
 
 def _dataclass_decoder(cls: type) -> Callable[[Any], Any]:
-    hints = _hints(cls)
+    hints = field_types(cls)
     fields = dataclasses.fields(cls)
     names = frozenset(f.name for f in fields)
     # Only fields that need converting are visited; the rest pass through as they are.

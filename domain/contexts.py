@@ -20,6 +20,7 @@ from domain.codec import from_data, to_data
 from domain.deadlines import working_days_before
 from domain.errors import DomainError
 from domain.model import Actor
+from domain.recordable import check_recordable
 from domain.timescales import MONTHS, WORKING_DAYS, Interval
 from domain.weighting import CONTEXT_KINDS, HOME_FAMILY, check_context_id
 
@@ -229,7 +230,10 @@ def next_wake(case: ContextCase, calendar: WorkingDayCalendar, today: date) -> d
 
 # --- decide ---------------------------------------------------------------------------------
 
-def decide(case: ContextCase, command, today: date, calendar: WorkingDayCalendar) -> list:
+def decide(case: ContextCase, command, today: date, calendar: WorkingDayCalendar, *, check_values: bool = True) -> list:
+    """The events `command` produces, or a DomainError; `check_values` as in domain/decider.py."""
+    if check_values:
+        check_recordable(command)
     if command.actor.role not in CONTEXT_WRITING_ROLES:
         raise DomainError("not_allowed_for_role", f"A {command.actor.role} can read context cases but not record anything.")
     if isinstance(command, ReferContext):

@@ -17,6 +17,7 @@ from datetime import date
 from domain import commands as c
 from domain import events as e
 from domain.errors import DomainError
+from domain.ranges import check_date
 from domain.model import CATEGORIES, CP, PLAN, ROTH, SECTION_47, DeadlineRecord, JourneyState
 
 DATE = "occurred_on"
@@ -54,9 +55,12 @@ def _values(fact: c.CorrectedFact, cmd: c.CorrectEvent):
         if not isinstance(cmd.value, str):
             raise DomainError("invalid_value", "A corrected date is given as YYYY-MM-DD.")
         try:
-            date.fromisoformat(cmd.value)
+            corrected_on = date.fromisoformat(cmd.value)
         except ValueError:
             raise DomainError("invalid_value", f"{cmd.value!r} is not a date (YYYY-MM-DD).") from None
+        # The value is a text to the walk over the command's fields (domain/recordable.py):
+        # only here is it known to be a date, so only here can its range be checked.
+        check_date(corrected_on, "corrected date")
         return fact.occurred_on.isoformat(), cmd.value
     if cmd.field == CATEGORIES_FIELD:
         if isinstance(cmd.value, str):

@@ -25,6 +25,7 @@ from domain.model import (
 from domain import census
 from domain import plans as p
 from domain.corrections import corrected, decide_correction
+from domain.recordable import check_recordable
 from domain.weighting import (
     CONTEXT_KINDS, MAX_WEIGHT, WEIGHTED_AT, ContextWeighting, check_context_id, transfer_prompt,
 )
@@ -37,11 +38,17 @@ POLICY_ROLES = ("system", "manager", "admin")
 
 
 def decide(
-    state: JourneyState, command: c.Command, today: date, calendar: WorkingDayCalendar
+    state: JourneyState, command: c.Command, today: date, calendar: WorkingDayCalendar, *,
+    check_values: bool = True,
 ) -> list[e.Event]:
+    """The events `command` produces, or a DomainError. `check_values=False` leaves out the
+    check of its texts and dates (domain/recordable.py): only for replaying a workflow run
+    recorded before that check, whose accepted commands must be decided as they were."""
     handler = _DECIDERS.get(type(command))
     if handler is None:
         raise DomainError("unknown_command", f"{type(command).__name__} is not a journey command.")
+    if check_values:
+        check_recordable(command)
     _check_role(command)
     if not isinstance(command, c.StartJourney):
         if state.stage == NOT_STARTED:

@@ -14,9 +14,10 @@ from domain.errors import DomainError
 __all__ = ["DATE_OUT_OF_RANGE", "EARLIEST", "LATEST", "check_date", "check_moment", "date_problem"]
 
 DATE_OUT_OF_RANGE = "date_out_of_range"
-# The working-day calendar's years (domain/calendar.py preloads their bank holidays). A young
-# person on a plan today was born after 1990; a deadline extended or a review planned is due
-# within the century.
+# The working-day calendar's years (domain/calendar.py preloads their bank holidays, and one
+# year either side for deadlines worked out from a date at the edge). A young person on a
+# plan today was born after 1990; a deadline extended or a review planned is due within the
+# century.
 EARLIEST = date(1990, 1, 1)
 LATEST = date(2110, 12, 31)
 EARLIEST_MOMENT = datetime(1990, 1, 1, tzinfo=timezone.utc)
