@@ -2,7 +2,8 @@
 
 Thin on purpose: the workflow has already decided everything (events, ids, read-model rows);
 this turns plain payloads into the store's records and makes one transaction. Retrying it is
-safe because the store ignores a batch whose event ids it already holds. Context cases
+safe because the store ignores a batch whose event ids it already holds; a failure that
+retrying could not mend (store/errors.py is_deterministic) is not retried. Context cases
 (workflows/contexts.py) persist their events through it too, with no read models.
 """
 
@@ -11,13 +12,18 @@ from __future__ import annotations
 import contextlib
 import threading
 
+import structlog
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from domain.codec import from_data
-from activities.names import PERSIST_JOURNEY_EVENTS
+from activities.names import NOT_RECORDABLE, PERSIST_JOURNEY_EVENTS
 from observability.metrics import DEADLINES_MISSED, EVENTS_APPENDED
+from store.errors import is_deterministic
 from store.events import EventStore
 from store.records import DeadlineRow, JourneySummary, NewEvent, Notification, event_view
+
+logger = structlog.get_logger(__name__)
 
 
 class JourneyActivities:
@@ -33,6 +39,21 @@ class JourneyActivities:
 
     @activity.defn(name=PERSIST_JOURNEY_EVENTS)
     def persist_journey_events(self, request: dict) -> list[dict]:
+        try:
+            return self._persist(request)
+        except Exception as error:
+            if not is_deterministic(error):
+                raise  # retried: it may pass once the database is back
+            # Retrying would fail the same way for ever, and the journey would wait on it:
+            # the workflow refuses the command instead (workflows/refusals.py). Named by its
+            # type only: the message may quote the value the database refused.
+            logger.warning("append_refused", stream=request.get("stream"), error=type(error).__name__)
+            raise ApplicationError(
+                f"the event log cannot store these events ({type(error).__name__})",
+                type=NOT_RECORDABLE, non_retryable=True,
+            ) from None
+
+    def _persist(self, request: dict) -> list[dict]:
         events = [from_data(NewEvent, e) for e in request["events"]]
         # A context case's stream (workflows/contexts.py) has no journey read models: its
         # summary and deadlines are None, which the store takes as "leave them alone".

@@ -1,6 +1,9 @@
 """Activity names, shared by the workflows that call them and the activities that run them."""
 
 PERSIST_JOURNEY_EVENTS = "persist_journey_events"
+# The type of the non-retryable error the persist activity raises when the event log cannot
+# store a batch as it is (a value the database refuses): the workflow refuses the command.
+NOT_RECORDABLE = "not_recordable"
 PLAN_WEBHOOK_DELIVERIES = "plan_webhook_deliveries"
 DELIVER_WEBHOOK = "deliver_webhook"
 SETTLE_WEBHOOK_DELIVERIES = "settle_webhook_deliveries"
