@@ -112,6 +112,11 @@ def start_request(child_id: str, dob: date, referral: date, la: str = "873") -> 
     }
 
 
+def refer_request(context_id: str, on: date, name: str = "Riverside park", la: str = "873") -> dict:
+    return {"command_id": cid(), "actor": PRACTITIONER_ACTOR, "local_authority": la,
+            "context_id": context_id, "kind": "public_place", "name": name, "referred_on": on.isoformat()}
+
+
 def command(type_: str, actor: dict = PRACTITIONER_ACTOR, **fields) -> dict:
     return {"type": type_, "command_id": cid(), "actor": actor,
             **{k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()}}

@@ -22,7 +22,7 @@ from settings import Settings
 from store.engine import make_engine, migrate
 from store.events import EventStore
 from worker import build_worker
-from workflows.client import JourneyClient
+from workflows.client import ContextClient, JourneyClient
 from workflows.local_time import WAKE_SPREAD, london_date, start_of_day
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
@@ -84,6 +84,11 @@ async def worker(temporal_env, settings, store):
 @pytest.fixture
 def journeys(temporal_env, settings, worker) -> JourneyClient:
     return JourneyClient(temporal_env.client, settings)
+
+
+@pytest.fixture
+def contexts(temporal_env, settings, worker) -> ContextClient:
+    return ContextClient(temporal_env.client, settings)
 
 
 AFTER_WAKES = int(WAKE_SPREAD / timedelta(hours=1)) + 1

@@ -28,7 +28,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.model import Actor
     from workflows.local_time import london_date, wake_time
 
-from workflows.journey import CLOCK, PERSIST_RETRY, PERSIST_TIMEOUT, START_GRACE, _refusal, event_id, journey_id_for
+from workflows.journey import CLOCK, PERSIST_RETRY, PERSIST_TIMEOUT, START_GRACE, event_id, journey_id_for
+from workflows.refusals import (
+    VALUE_CHECKS_PATCH, clock_wake, persisted, refusal, refusing_the_unforeseen,
+)
 
 
 @dataclass
@@ -56,6 +59,7 @@ class ContextWorkflow:
         self._lock = asyncio.Lock()
         self._changed = False
         self._updates_this_run = 0
+        self._clock_refused_on: date | None = None  # as in JourneyWorkflow
 
     @workflow.run
     async def run(self, input: ContextInput) -> dict:
@@ -72,7 +76,8 @@ class ContextWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(ContextInput(
                     input.local_authority, input.calendar, to_data(self._case), sorted(self._seen)))
-            wake = ctx.next_wake(self._case, self._calendar, self._today())
+            today = self._today()
+            wake = clock_wake(ctx.next_wake(self._case, self._calendar, today), self._clock_refused_on, today)
             timeout = None if wake is None else max(
                 wake_time(wake, workflow.info().workflow_id) - workflow.now(), timedelta(seconds=1))
             self._changed = False
@@ -114,9 +119,15 @@ class ContextWorkflow:
         if request.get("command_id") in self._seen:
             return
         try:
-            ctx.decide(self._case, parse(request), self._today(), self._calendar)
+            self._decide(request, parse, check_values=True)
         except DomainError as err:
-            raise _refusal(err, self._case.case_id) from None
+            raise refusal(err, self._case.case_id) from None
+
+    def _decide(self, request: dict, parse, check_values: bool):
+        command = refusing_the_unforeseen(lambda: parse(request))
+        events = refusing_the_unforeseen(
+            lambda: ctx.decide(self._case, command, self._today(), self._calendar, check_values=check_values))
+        return command, events
 
     async def _handle(self, request: dict, parse) -> dict:
         self._updates_this_run += 1
@@ -126,12 +137,12 @@ class ContextWorkflow:
                 return self._answers[command_id]
             if command_id in self._seen:
                 return {"case_id": self._case.case_id, "events": [], "state": self._view(), "duplicate": True}
+            check_values = workflow.patched(VALUE_CHECKS_PATCH)  # as in JourneyWorkflow._handle
             try:
-                command = parse(request)
-                events = ctx.decide(self._case, command, self._today(), self._calendar)
+                command, events = self._decide(request, parse, check_values)
+                stored = await self._persist(command.command_id, command.actor, events)
             except DomainError as err:
-                raise _refusal(err, self._case.case_id) from None
-            stored = await self._persist(command.command_id, command.actor, events)
+                raise refusal(err, self._case.case_id) from None
             answer = {"case_id": self._case.case_id, "events": stored, "state": self._view()}
             self._answers[command_id] = answer
             self._seen.add(command_id)
@@ -141,12 +152,28 @@ class ContextWorkflow:
     async def _observe_clock(self) -> None:
         async with self._lock:
             today = self._today()
+            if self._clock_refused_on == today:
+                return
             command = ctx.ObserveContextDay(f"clock:{today.isoformat()}:v{self._case.version}", CLOCK, today)
-            events = ctx.decide(self._case, command, today, self._calendar)
-            if events:
-                await self._persist(command.command_id, CLOCK, events)
+            try:
+                events = ctx.decide(self._case, command, today, self._calendar)
+                if events:
+                    await self._persist(command.command_id, CLOCK, events)
+            except DomainError as err:
+                # As in JourneyWorkflow._observe_clock: look again tomorrow.
+                workflow.logger.warning("context clock refused: %s", err.code)
+                self._clock_refused_on = today
 
     async def _persist(self, command_id: str, actor: Actor, events: list) -> list[dict]:
+        case, request = refusing_the_unforeseen(lambda: self._append_request(command_id, actor, events))
+        stored = await persisted(workflow.execute_local_activity(
+            PERSIST_JOURNEY_EVENTS, request,
+            start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=PERSIST_RETRY, result_type=list,
+        ))
+        self._case = case
+        return stored
+
+    def _append_request(self, command_id: str, actor: Actor, events: list) -> tuple[ctx.ContextCase, dict]:
         case = self._case
         for ev in events:
             case = ctx.evolve(case, ev)
@@ -160,12 +187,7 @@ class ContextWorkflow:
             })
         request = {"stream": case.case_id, "expected_version": self._case.version, "events": new_events,
                    "summary": None, "deadlines": None, "notifications": []}
-        stored = await workflow.execute_local_activity(
-            PERSIST_JOURNEY_EVENTS, request,
-            start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=PERSIST_RETRY, result_type=list,
-        )
-        self._case = case
-        return stored
+        return case, request
 
     def _today(self) -> date:
         return london_date(workflow.now())

@@ -18,7 +18,6 @@ from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.names import PERSIST_JOURNEY_EVENTS
@@ -34,6 +33,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.local_time import iso_dates, london_date, start_of_day, wake_time
 
 from workflows.notifications import start_deliveries
+from workflows.refusals import (
+    VALUE_CHECKS_PATCH, clock_wake, persisted, refusal, refusing_the_unforeseen,
+)
 
 CLOCK = Actor("journey-clock", "system")
 # Event ids are uuid5 names under this namespace: the same command always yields the same ids.
@@ -107,6 +109,8 @@ class JourneyWorkflow:
         self._validated: tuple | None = None
         self._changed = False
         self._updates_this_run = 0
+        # The day the log last refused what the clock found (see _observe_clock).
+        self._clock_refused_on: date | None = None
         # Asked here, not where the start is decided: validators may not record a patch.
         self._practice_rules = workflow.patched(PRACTICE_RULES_PATCH)
 
@@ -122,7 +126,9 @@ class JourneyWorkflow:
             if self._time_to_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._carry_over())
-            wake = next_wake(self._state, self._state.policy, self._calendar, self._today())
+            today = self._today()
+            wake = clock_wake(next_wake(self._state, self._state.policy, self._calendar, today),
+                              self._clock_refused_on, today)
             timeout = None if wake is None else max(self._wake_time(wake) - workflow.now(), timedelta(seconds=1))
             self._changed = False
             if await self._wait_for(lambda: self._changed or self._time_to_continue_as_new(), timeout):
@@ -188,11 +194,11 @@ class JourneyWorkflow:
         if request.get("command_id") in self._seen:
             return  # a retry: the handler answers it
         try:
-            self._decide(request, parse)
+            self._decide(request, parse, check_values=True)
         except DomainError as err:
-            raise _refusal(err, self._state.journey_id) from None
+            raise refusal(err, self._state.journey_id) from None
 
-    def _decide(self, request: dict, parse):
+    def _decide(self, request: dict, parse, check_values: bool):
         """The command and its events. The handler runs straight after its validator unless
         another command or the clock got in between; then the state and the day are those
         the validator decided on, and deciding again would give the same events, so its
@@ -203,8 +209,9 @@ class JourneyWorkflow:
         if kept is not None and kept[0] == request and kept[1] is self._state and kept[2] == today:
             self._validated = None
             return kept[3], kept[4]
-        command = parse(request)
-        events = decide(self._state, command, today, self._calendar)
+        command = refusing_the_unforeseen(lambda: parse(request))
+        events = refusing_the_unforeseen(
+            lambda: decide(self._state, command, today, self._calendar, check_values=check_values))
         self._validated = (request, self._state, today, command, events)
         return command, events
 
@@ -219,11 +226,15 @@ class JourneyWorkflow:
                 return {"state": self._view(), **self._answers[command_id]}
             if command_id in self._seen:
                 return {"journey_id": self._state.journey_id, "events": [], "state": self._view(), "duplicate": True}
+            # Asked for every new command, at the same point on replay: runs recorded before
+            # the checks decide the commands they accepted as they did then.
+            check_values = workflow.patched(VALUE_CHECKS_PATCH)
             try:
-                command, events = self._decide(request, parse)
+                command, events = self._decide(request, parse, check_values)
+                stored, view = await self._persist(command.command_id, command.actor, events)
             except DomainError as err:
-                raise _refusal(err, self._state.journey_id) from None
-            stored, view = await self._persist(command.command_id, command.actor, events)
+                # Nothing was written and the state is as it was: the next command is taken.
+                raise refusal(err, self._state.journey_id) from None
             answer = {"journey_id": self._state.journey_id, "events": stored, "state": view}
             self._answers[command_id] = answer
             self._seen.add(command_id)
@@ -235,16 +246,48 @@ class JourneyWorkflow:
     async def _observe_clock(self) -> None:
         async with self._lock:
             today = self._today()
+            if self._clock_refused_on == today:
+                return
             # The version makes the id unique for each append the clock makes on one day.
             command = ObserveDay(f"clock:{today.isoformat()}:v{self._state.version}", CLOCK, today)
-            events = decide(self._state, command, today, self._calendar)
-            if events:
-                await self._persist(command.command_id, CLOCK, events)
+            try:
+                events = decide(self._state, command, today, self._calendar)
+                if events:
+                    await self._persist(command.command_id, CLOCK, events)
+            except DomainError as err:
+                # What the clock finds is made of dates the journey already holds, so this
+                # should never happen; if it does, the journey goes on taking commands and
+                # the clock looks again tomorrow (not every second, nor never again).
+                workflow.logger.warning("journey clock refused: %s", err.code)
+                self._clock_refused_on = today
 
     # --- persistence ---------------------------------------------------------------------
 
     async def _persist(self, command_id: str, actor: Actor, events: list) -> tuple[list[dict], dict]:
         """Append `events` with the read models; the stored events and the journey's view."""
+        state, request, summary = refusing_the_unforeseen(lambda: self._append_request(command_id, actor, events))
+        if workflow.patched(LOCAL_PERSIST_PATCH):
+            # Safe to run again: a retry (or a replacement worker's rerun after a crash)
+            # finds its event ids stored and writes nothing.
+            stored = await persisted(workflow.execute_local_activity(
+                PERSIST_JOURNEY_EVENTS, request,
+                start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=PERSIST_RETRY, result_type=list,
+            ))
+        else:
+            stored = await persisted(workflow.execute_activity(
+                PERSIST_JOURNEY_EVENTS, request,
+                start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=PERSIST_RETRY, result_type=list,
+            ))
+        self._state = state
+        self._upsert_search_attributes(summary["next_due_on"])
+        # Webhooks: each notification gets a delivery workflow of its own, started, not awaited.
+        await start_deliveries([n["notification_id"] for n in request["notifications"]])
+        # The summary's view is the journey's view as of now (same state, same day): the
+        # answer reuses it rather than deriving the deadlines again.
+        return stored, summary["view"]
+
+    def _append_request(self, command_id: str, actor: Actor, events: list) -> tuple[JourneyState, dict, dict]:
+        """The state after `events`, the persist activity's request, and the journey's summary row."""
         state = self._state
         for ev in events:
             state = evolve(state, ev)
@@ -280,25 +323,7 @@ class JourneyWorkflow:
             "deadlines": [iso_dates(row) for row in deadlines],
             "notifications": notifications,
         }
-        if workflow.patched(LOCAL_PERSIST_PATCH):
-            # Safe to run again: a retry (or a replacement worker's rerun after a crash)
-            # finds its event ids stored and writes nothing.
-            stored = await workflow.execute_local_activity(
-                PERSIST_JOURNEY_EVENTS, request,
-                start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=PERSIST_RETRY, result_type=list,
-            )
-        else:
-            stored = await workflow.execute_activity(
-                PERSIST_JOURNEY_EVENTS, request,
-                start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=PERSIST_RETRY, result_type=list,
-            )
-        self._state = state
-        self._upsert_search_attributes(summary["next_due_on"])
-        # Webhooks: each notification gets a delivery workflow of its own, started, not awaited.
-        await start_deliveries([n["notification_id"] for n in notifications])
-        # The summary's view is the journey's view as of now (same state, same day): the
-        # answer reuses it rather than deriving the deadlines again.
-        return stored, summary["view"]
+        return state, request, summary
 
     def _upsert_search_attributes(self, next_due_on: date | None) -> None:
         if not self._input.search_attributes:
@@ -343,13 +368,3 @@ class JourneyWorkflow:
             answers={k: {"journey_id": self._answers[k]["journey_id"], "events": self._answers[k]["events"]} for k in recent},
             command_ids=sorted(self._seen),
         )
-
-
-def _refusal(err: DomainError, journey_id: str | None) -> ApplicationError:
-    # The error type carries the stable code, so callers can branch on it. The readable
-    # sentence travels in the details, never as the error's message: a sentence can quote a
-    # date of birth, and Temporal logs and stores failure messages in the clear.
-    return ApplicationError(
-        f"refused: {err.code}", {"code": err.code, "message": err.message, "journey_id": journey_id},
-        type=err.code, non_retryable=True,
-    )

@@ -18,9 +18,9 @@ from domain.contexts import fold as fold_context
 from domain.deadlines import working_days_before
 from store.contexts import contexts_linked_to_open_journeys, journeys_linked_to
 from store.schema import outbox
-from support import assert_consistent, command, start_request, stored_domain_events
+from support import assert_consistent, command, refer_request as refer, start_request, stored_domain_events
 from temporal_fixtures import chair_the_case
-from workflows.client import CommandRefused, ContextClient
+from workflows.client import CommandRefused
 from workflows.contexts import ContextWorkflow
 from workflows.journey import JourneyWorkflow
 
@@ -133,15 +133,6 @@ async def test_a_seventeen_year_olds_transition_goes_with_them_at_18(journeys, s
 
 
 # --- contexts as cases of their own -------------------------------------------------------------
-
-@pytest.fixture
-def contexts(temporal_env, settings, worker) -> ContextClient:
-    return ContextClient(temporal_env.client, settings)
-
-
-def refer(context_id: str, on, name: str = "Riverside park") -> dict:
-    return {"command_id": str(uuid.uuid4()), "actor": {"id": "sw-0042", "role": "practitioner"}, "local_authority": "873",
-            "context_id": context_id, "kind": "public_place", "name": name, "referred_on": on.isoformat()}
 
 
 def context_events(store, case_id: str) -> list:
