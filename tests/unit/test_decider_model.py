@@ -55,47 +55,32 @@ def dated(when, today: date) -> date:
     return when if isinstance(when, date) else today + timedelta(days=when)
 
 
+def values_in(value):
+    """Every text and date held in `value`, however deep."""
+    if isinstance(value, (str, date)):
+        yield value
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from values_in(item)
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            yield from values_in(getattr(value, f.name))
+
+
 def poisoned(command, corrected_date: bool = False) -> bool:
     """Whether `command` holds a text no field takes or a date outside the record, by the
     test's own walk (free text being the most lenient rule, any text it refuses is poison);
     with `corrected_date`, a correction's new date (a text until the correction rule reads it)
     counts too."""
-    found = False
-
-    def walk(value):
-        nonlocal found
-        if isinstance(value, str):
-            found |= text_problem(value, free_text=True) is not None
-        elif isinstance(value, date):
-            found |= date_problem(value) is not None
-        elif isinstance(value, tuple):
-            for item in value:
-                walk(item)
-        elif dataclasses.is_dataclass(value):
-            for f in dataclasses.fields(value):
-                walk(getattr(value, f.name))
-
-    walk(command)
+    values = list(values_in(command))
     if corrected_date and isinstance(command, c.CorrectEvent) and command.field == "occurred_on":
-        walk(date.fromisoformat(command.value))
-    return found
+        values.append(date.fromisoformat(command.value))
+    return any(text_problem(v, free_text=True) if isinstance(v, str) else date_problem(v) for v in values)
 
 
 def event_dates(event) -> list[date]:
     """Every date an event carries, corrections' ISO values included."""
-    found = []
-
-    def walk(value):
-        if isinstance(value, date):
-            found.append(value)
-        elif isinstance(value, tuple):
-            for item in value:
-                walk(item)
-        elif dataclasses.is_dataclass(value):
-            for f in dataclasses.fields(value):
-                walk(getattr(value, f.name))
-
-    walk(event)
+    found = [v for v in values_in(event) if isinstance(v, date)]
     if isinstance(event, e.EventCorrected) and event.field == "occurred_on":
         found += [date.fromisoformat(event.previous), date.fromisoformat(event.value)]
     return found
