@@ -48,6 +48,8 @@ class Sent:
     status: int | None = None
     answer: dict | None = None
     tries: int = 0
+    sent_at: float = 0.0  # the event loop's clock: first sent, and finally answered
+    answered_at: float = 0.0
 
 
 class CaseSystem:
@@ -66,9 +68,9 @@ class CaseSystem:
         self.turn = 0
 
     async def send(self, path: str, body: dict) -> Sent:
-        sent = Sent(body["command_id"], path, body)
+        sent = Sent(body["command_id"], path, body, sent_at=asyncio.get_running_loop().time())
         self.sent.append(sent)
-        deadline = asyncio.get_running_loop().time() + self.retry_for
+        deadline = sent.sent_at + self.retry_for
         self.turn += 1
         while True:
             api = self.apis[(self.turn + sent.tries) % len(self.apis)]
@@ -77,6 +79,7 @@ class CaseSystem:
                 response = await self.http.post(f"{api.url}{path}", json=body, headers=self.headers)
                 if response.status_code < 500:
                     sent.status, sent.answer = response.status_code, response.json()
+                    sent.answered_at = asyncio.get_running_loop().time()
                     if self.midway_after is not None and sum(s.status is not None for s in self.sent) >= self.midway_after:
                         self.midway.set()
                     return sent
