@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from temporalio.client import Client
 
 from api import errors, logging as request_logging
+from api.json_body import StrictJsonBodies
 from api.identity import AnyOf, Identity, TokenFile
 from api.dashboard import router as dashboard_router
 from api.routes import audit, census, chairs, codec, contexts, health, history, journeys, manager, reports, webhooks
@@ -72,6 +73,7 @@ def create_app(
         OperationalGauges(lambda: operational_counts(store.engine), settings.checkpoint_interval_seconds))
     app.state.sdk_metrics = sdk_metrics
     errors.install(app)
+    app.add_middleware(StrictJsonBodies)  # inside the request log, which then records its refusals
     request_logging.install(app)
     instrument_app(app, tracer_provider)
     app.include_router(health.router)

@@ -15,13 +15,14 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api import access, schemas
+from api.fields import RecordDate
 from api.auth import START, actor, check_may_send, principal
 from api.errors import ApiError, invalid_query, not_found
 from api.identity import Principal
@@ -198,7 +199,7 @@ def list_journeys(
     pathway: Literal["roth", "cp"] | None = Query(None, description="only journeys on this pathway"),
     stage: schemas.Stage | None = Query(None, description="only journeys at this stage"),
     overdue: bool | None = Query(None, description="true: only journeys with a missed deadline still owed; false: only those without"),
-    due_before: date | None = Query(None, description="only journeys whose next deadline falls before (not on) this date"),
+    due_before: RecordDate | None = Query(None, description="only journeys whose next deadline falls before (not on) this date"),
     limit: int = Query(50, ge=1, le=500),
     cursor: str | None = Query(None, description="the `next_cursor` of the previous page"),
     who: Principal = Depends(principal), svc: Services = Depends(services),
