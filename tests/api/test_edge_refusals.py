@@ -136,3 +136,11 @@ async def test_a_method_a_path_does_not_take_names_every_method_it_does(http, to
 async def test_a_path_no_route_serves_answers_in_the_error_shape(http, tokens):
     answer = await http.get("/v1/nothing-here", headers=auth(tokens))
     assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
+
+
+async def test_a_query_parameter_no_route_takes_is_refused_not_ignored(http, tokens):
+    # A misspelt filter would otherwise list every journey for the few asked for.
+    answer = await http.get("/v1/journeys?duebefore=2026-01-01", headers=auth(tokens))
+    assert issue(answer) == {"type": "extra_forbidden", "loc": ["query", "duebefore"],
+                             "msg": "Extra inputs are not permitted", "input": "2026-01-01"}
+    assert (await http.get("/v1/chairs?x=1", headers=auth(tokens))).status_code == 422
