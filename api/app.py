@@ -5,11 +5,14 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from prometheus_client import CollectorRegistry
 from temporalio.client import Client
 
 from api import errors, logging as request_logging
+from api.json_body import StrictJsonBodies
+from api.schemas import ValidationAnswer
+from api.query import no_unknown_query_parameters
 from api.identity import AnyOf, Identity, TokenFile
 from api.dashboard import router as dashboard_router
 from api.routes import audit, census, chairs, codec, contexts, health, history, journeys, manager, reports, webhooks
@@ -26,6 +29,7 @@ from store.webhooks import WebhookStore
 from workflows.client import ContextClient, JourneyClient
 from workflows.connection import connect
 
+MALFORMED = {"model": ValidationAnswer, "description": "the request is of the wrong shape (pydantic's detail)"}
 DESCRIPTION = """
 Child protection and Risk Outside the Home (ROTH) journeys, one per young person per local
 authority, and context cases for the places and groups where young people are harmed.
@@ -65,25 +69,21 @@ def create_app(
                                       ContextClient(client, settings), subscriptions, SealingCodec(ring))
         yield
 
-    app = FastAPI(title="Safeguarding Pathways", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Safeguarding Pathways", version="1", description=DESCRIPTION, lifespan=lifespan,
+                  dependencies=[Depends(no_unknown_query_parameters)])
     # The database's figures for /metrics: one collector per app, on a registry of its own.
     app.state.metrics_registry = CollectorRegistry()
     app.state.metrics_registry.register(
         OperationalGauges(lambda: operational_counts(store.engine), settings.checkpoint_interval_seconds))
     app.state.sdk_metrics = sdk_metrics
     errors.install(app)
+    app.add_middleware(StrictJsonBodies)  # inside the request log, which then records its refusals
     request_logging.install(app)
     instrument_app(app, tracer_provider)
     app.include_router(health.router)
-    app.include_router(journeys.router)
-    app.include_router(history.router)
-    app.include_router(contexts.router)
-    app.include_router(chairs.router)
-    app.include_router(manager.router)
-    app.include_router(webhooks.router)
-    app.include_router(audit.router)
-    app.include_router(reports.router)
-    app.include_router(census.router)
+    for v1 in (journeys, history, contexts, chairs, manager, webhooks, audit, reports, census):
+        # Every v1 operation may answer 422: a query parameter it does not take (api/query.py).
+        app.include_router(v1.router, responses={422: MALFORMED})
     app.include_router(codec.router)
     app.include_router(dashboard_router)
     return app

@@ -4,7 +4,9 @@
 - 422 answers pydantic's `{"detail": [...]}` for any request of the wrong shape (the body,
   and query parameters such as a cursor this service never gave out), and the error shape
   with `target_not_allowed` for a webhook URL of the right shape that the service will not
-  send to (api/routes/webhooks.py).
+  send to (api/routes/webhooks.py);
+- a path no route serves answers 404 `not_found`, a method a path does not take 405
+  `method_not_allowed` with every method it does take in `Allow`.
 
 The request log notes the code (or the offending fields' locations), never the message:
 messages are for the caller and may quote the caller's own data back, such as a date of birth.
@@ -12,11 +14,15 @@ messages are for the caller and may quote the caller's own data back, such as a 
 
 from __future__ import annotations
 
+import json
+
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from api.logging import note
 from workflows.client import CommandRefused
@@ -68,6 +74,24 @@ def body(code: str, message: str, **more) -> dict:
     return {"error": {"code": code, "message": message, **{k: v for k, v in more.items() if v}}}
 
 
+class EscapedJSONResponse(JSONResponse):
+    """JSON with every character past ASCII escaped: a 422 quotes the caller's input back, and
+    a lone surrogate in it (which JSON can carry, as `\\udfff`) cannot be written as UTF-8."""
+
+    def render(self, content) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route of `app` takes at the request's path (each route takes one;
+    asked of the routes as they route, included routers and all)."""
+    return [method for method in METHODS
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in app.router.routes)]
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, err: ApiError) -> JSONResponse:
@@ -88,7 +112,22 @@ def install(app: FastAPI) -> None:
     async def _malformed(request: Request, err: RequestValidationError) -> JSONResponse:
         # Where the shape was wrong (field paths), never what was sent.
         note(request, error_code="invalid_request", invalid_fields=sorted({_where(e) for e in err.errors()}))
-        return await request_validation_exception_handler(request, err)
+        # A body sent as another media type reaches pydantic as bytes, which need not be text.
+        issues = [{**e, "input": None} if isinstance(e.get("input"), bytes) else e for e in err.errors()]
+        return EscapedJSONResponse({"detail": jsonable_encoder(issues)}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _routing(request: Request, err: HTTPException) -> JSONResponse:
+        # Starlette's own answers for a path or a method no route takes, in the contract's shape.
+        if err.status_code == 405:
+            note(request, error_code="method_not_allowed")
+            # Starlette names the methods of the first route that matched the path only.
+            return JSONResponse(body("method_not_allowed", f"{request.method} is not one of the methods this path takes."),
+                                status_code=405, headers={"Allow": ", ".join(allowed_methods(app, request))})
+        if err.status_code == 404:
+            note(request, error_code="not_found")
+            return JSONResponse(body("not_found", "There is nothing at this path."), status_code=404)
+        return JSONResponse(body("http_error", str(err.detail)), status_code=err.status_code, headers=err.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, err: Exception) -> JSONResponse:

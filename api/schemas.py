@@ -3,20 +3,21 @@
 A body of the wrong shape is answered 422 with pydantic's detail; the journey's rules then
 refuse what is well-formed but not allowed (409). Unknown fields are refused too, so a
 misspelt field is reported rather than silently ignored. Dates must be ISO `YYYY-MM-DD`
-strings and booleans JSON booleans: a case system that sends `"yes"`, `1` or a timestamp
-has a bug that should surface now, not as a wrong date in a child's chronology.
+strings within the record's years and booleans JSON booleans: a case system that sends
+`"yes"`, `1` or a timestamp has a bug that should surface now, not as a wrong date in a
+child's chronology. Texts are the record's (api/fields.py): names, ids and codes take no
+control or invisible characters, free text takes line breaks and tabs besides.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from api.fields import RecordDate, free_text, record_text, whole_number
 from domain import census
 from domain import contexts as ctx
 from domain import plans
@@ -24,18 +25,6 @@ from domain.model import CONSENT_DECISIONS, CONSENT_SCOPES, ETHNICITIES, HARM_TY
 from domain.weighting import CONTEXT_KINDS, HOME_FAMILY, MAX_WEIGHT, WEIGHTED_AT
 from reports.cohort import AGE_BANDS, BASELINE_GROUPS
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _iso_date_only(value: Any) -> Any:
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not _ISO_DATE.match(value):
-        raise PydanticCustomError("date_format", "Input should be a date in the format YYYY-MM-DD")
-    return value
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 Sex = Literal["M", "F", "U"]
 Ethnicity = Literal[ETHNICITIES]  # type: ignore[valid-type]
 Category = Literal["physical", "emotional", "sexual", "neglect"]
@@ -45,7 +34,7 @@ StepDown = Literal["child_in_need", "early_help", "none"]
 DeadlineKind = Literal["initial_conference", "first_core_group", "core_group", "review_conference", "visit",
                        "eighteenth_birthday"]
 Stage = Literal["referral", "section_47", "plan", "closed"]
-LaCode = Annotated[str, Field(pattern=r"^\d{3}$", examples=["873"])]
+LaCode = Annotated[str, Field(pattern=r"^[0-9]{3}$", examples=["873"])]
 # Staff ids (a social worker, a team manager, a chair): the LA's ids for its people, never
 # their names; they are recorded on a child's chronology and appear in URLs.
 STAFF_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
@@ -61,8 +50,12 @@ Participant = Literal[PARTICIPANTS]  # type: ignore[valid-type]
 Need = Literal[plans.NEEDS]  # type: ignore[valid-type]
 # Whom an action is aimed at: the young person, the family, or a context of the latest weighting.
 Target = Union[Literal["young_person", "family"], ContextId]
-Text = Annotated[str, Field(max_length=2000)]
-ShortText = Annotated[str, Field(max_length=200)]
+Text = free_text(2000)
+ShortText = record_text(200)
+# The LA's child id (CIN census LAchildID): letters, digits and . _ / -, beginning with a letter
+# or a digit. It is written into exports opened in spreadsheets, where a first `=`, `+`, `-` or
+# `@` would run as a formula; and it names the child in URLs and files, so nothing invisible.
+CHILD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,19}$"
 
 
 class Strict(BaseModel):
@@ -70,8 +63,10 @@ class Strict(BaseModel):
 
 
 class YoungPersonIn(Strict):
-    id: Annotated[str, Field(min_length=1, max_length=20, description="the LA's child id (CIN census LAchildID)")]
-    date_of_birth: IsoDate
+    id: Annotated[str, Field(pattern=CHILD_ID_PATTERN, examples=["LCS0012345"],
+                             description="the LA's child id (CIN census LAchildID): 1-20 letters, digits and . _ / -, "
+                                         "beginning with a letter or a digit")]
+    date_of_birth: RecordDate
     sex: Sex
     ethnicity: Ethnicity
 
@@ -88,7 +83,7 @@ class StartJourney(Strict):
     command_id: UUID
     local_authority: LaCode
     young_person: YoungPersonIn
-    referral_date: IsoDate
+    referral_date: RecordDate
 
 
 START_EXAMPLES = {"a referral": {"summary": "Start a journey at referral", "value": START_EXAMPLE}}
@@ -100,7 +95,7 @@ class _Command(Strict):
 
 class RecordStrategyDiscussion(_Command):
     type: Literal["record_strategy_discussion"]
-    occurred_on: IsoDate
+    occurred_on: RecordDate
     outcome: Literal["s47_roth", "s47_cp", "child_in_need", "early_help", "no_further_action"]
     harm_types: list[Literal[HARM_TYPES]] = Field(  # type: ignore[valid-type]
         default_factory=list, description="the harm the discussion found: serious_youth_violence, cce, cse, "
@@ -109,7 +104,7 @@ class RecordStrategyDiscussion(_Command):
 
 class RecordInitialConference(_Command):
     type: Literal["record_initial_conference"]
-    occurred_on: IsoDate
+    occurred_on: RecordDate
     decision: Literal["plan", "no_plan"]
     categories: list[Category] = Field(default_factory=list, description="with `plan`: one or more")
     step_down: StepDown | None = Field(None, description="with `no_plan`: required")
@@ -117,18 +112,18 @@ class RecordInitialConference(_Command):
 
 class RecordCoreGroup(_Command):
     type: Literal["record_core_group"]
-    occurred_on: IsoDate
+    occurred_on: RecordDate
 
 
 class RecordVisit(_Command):
     type: Literal["record_visit"]
-    occurred_on: IsoDate
+    occurred_on: RecordDate
     seen_alone: StrictBool
 
 
 class RecordReviewConference(_Command):
     type: Literal["record_review_conference"]
-    occurred_on: IsoDate
+    occurred_on: RecordDate
     decision: Literal["continue", "transfer_to_roth", "transfer_to_cp", "end_plan"]
     categories: list[Category] = Field(default_factory=list, description="optional: the plan's categories from now on")
     step_down: StepDown | None = Field(None, description="with `end_plan`: required")
@@ -137,17 +132,17 @@ class RecordReviewConference(_Command):
 class ExtendDeadline(_Command):
     type: Literal["extend_deadline"]
     deadline: DeadlineKind
-    new_due_on: IsoDate
+    new_due_on: RecordDate
     # An empty reason is the rules' refusal (409 reason_required), with a sentence a
     # manager can act on, rather than a shape error.
-    reason: Annotated[str, Field(max_length=2000)]
+    reason: Text
 
 
 class CloseJourney(_Command):
     type: Literal["close_journey"]
-    occurred_on: IsoDate
+    occurred_on: RecordDate
     reason: Literal["transferred_out", "looked_after", "died", "moved_to_adult_services", "other"]
-    note: Annotated[str, Field(max_length=2000)] | None = None
+    note: Text | None = None
 
 
 class ChangePolicy(_Command):
@@ -176,14 +171,14 @@ class WeightedContextIn(Strict):
     name: ShortText = Field(description="a place or group, never a person: 'Riverside park'")
     harm: StrictBool = Field(description="a place of harm for the young person")
     safety: StrictBool = Field(description="a place of safety")
-    weight: Annotated[StrictInt, Field(ge=1, le=MAX_WEIGHT)] = Field(
+    weight: whole_number(1, MAX_WEIGHT) = Field(  # type: ignore[valid-type]
         description=f"how influential it is for the young person's safety, 1 to {MAX_WEIGHT}")
     affects: list[ContextId] = Field(default_factory=list, description="the other contexts of this weighting it affects")
 
 
 class RecordContextWeighting(_Command):
     type: Literal["record_context_weighting"]
-    occurred_on: IsoDate
+    occurred_on: RecordDate
     at: Literal[WEIGHTED_AT] = Field(  # type: ignore[valid-type]
         description="assessment, or the meeting (held on occurred_on) that weighed the contexts")
     contexts: list[WeightedContextIn] = Field(description="one or more contexts, each once")
@@ -192,12 +187,12 @@ class RecordContextWeighting(_Command):
 class PlanActionIn(Strict):
     description: Text
     owner: ShortText | None = Field(None, description="the organisation that will do it (the quality check flags none)")
-    due_on: IsoDate | None = Field(None, description="by when (the quality check flags none)")
+    due_on: RecordDate | None = Field(None, description="by when (the quality check flags none)")
     targets: list[Target] = Field(description="`young_person`, `family` and/or context ids of the latest weighting")
 
 
 class GoalIn(Strict):
-    goal_id: Annotated[str, Field(min_length=1, max_length=64)]
+    goal_id: record_text(64, min_length=1)  # type: ignore[valid-type]
     heading: Literal[plans.HEADINGS] = Field(  # type: ignore[valid-type]
         description="needs, guardianship (in extra-familial contexts) or environment")
     description: Text
@@ -208,7 +203,7 @@ class GoalIn(Strict):
 
 class UpdatePlan(_Command):
     type: Literal["update_plan"]
-    occurred_on: IsoDate = Field(description="the date of the meeting that made the plan")
+    occurred_on: RecordDate = Field(description="the date of the meeting that made the plan")
     made_at: Meeting
     needs: list[Need] = Field(default_factory=list)
     goals: list[GoalIn] = Field(default_factory=list)
@@ -216,7 +211,7 @@ class UpdatePlan(_Command):
 
 class RecordParticipation(_Command):
     type: Literal["record_participation"]
-    occurred_on: IsoDate = Field(description="the meeting's date")
+    occurred_on: RecordDate = Field(description="the meeting's date")
     meeting: Meeting
     participant: Participant
     invited: StrictBool
@@ -226,7 +221,7 @@ class RecordParticipation(_Command):
 
 class RecordConsent(_Command):
     type: Literal["record_consent"]
-    occurred_on: IsoDate
+    occurred_on: RecordDate
     given_by: Participant
     decision: Literal[CONSENT_DECISIONS]  # type: ignore[valid-type]
     scope: list[Literal[CONSENT_SCOPES]] = Field(  # type: ignore[valid-type]
@@ -235,7 +230,7 @@ class RecordConsent(_Command):
 
 class RecordTransitionPlan(_Command):
     type: Literal["record_transition_plan"]
-    occurred_on: IsoDate = Field(description="on or after the young person's 17th birthday")
+    occurred_on: RecordDate = Field(description="on or after the young person's 17th birthday")
     note: Text | None = None
 
 
@@ -245,7 +240,7 @@ class RecordCensusDetails(_Command):
     (409 invalid_upn); a UPN and a reason for not having one replace each other."""
 
     type: Literal["record_census_details"]
-    upn: Annotated[str, Field(min_length=13, max_length=13, description="unique pupil number")] | None = None
+    upn: Annotated[record_text(13, min_length=13), Field(description="unique pupil number")] | None = None  # type: ignore[valid-type]
     upn_unknown: Literal[census.UPN_UNKNOWN] | None = Field(  # type: ignore[valid-type]
         None, description="why there is no UPN (UN1-UN7)")
     disabilities: list[Literal[census.DISABILITIES]] | None = Field(  # type: ignore[valid-type]
@@ -261,8 +256,8 @@ class RecordAssessment(_Command):
     completes or amends it. A completed (authorised) assessment names its factors."""
 
     type: Literal["record_assessment"]
-    started_on: IsoDate
-    authorised_on: IsoDate | None = Field(None, description="the day it was authorised (completed)")
+    started_on: RecordDate
+    authorised_on: RecordDate | None = Field(None, description="the day it was authorised (completed)")
     factors: list[Literal[census.ASSESSMENT_FACTORS]] = Field(  # type: ignore[valid-type]
         default_factory=list, description="DfE factor codes found, e.g. 11A (CSE), 24A (CCE); 21 alone: none found")
 
@@ -273,11 +268,11 @@ class CorrectEvent(_Command):
     s47_cp). The original stays in the log; the correction names it."""
 
     type: Literal["correct_event"]
-    event_id: Annotated[str, Field(min_length=1, max_length=64)]
+    event_id: record_text(64, min_length=1)  # type: ignore[valid-type]
     field: Literal["occurred_on", "categories", "outcome"]
-    value: Annotated[str, Field(max_length=32)] | list[Category]
+    value: record_text(32) | list[Category]  # type: ignore[valid-type]
     # An empty reason is the rules' refusal (409 reason_required), as for extensions.
-    reason: Annotated[str, Field(max_length=2000)]
+    reason: Text
 
 
 Command = Annotated[
@@ -398,7 +393,7 @@ class ReferContext(Strict):
     context_id: ContextId
     kind: OutsideKind
     name: ShortText
-    referred_on: IsoDate
+    referred_on: RecordDate
 
 
 REFER_EXAMPLES = {"a park": {"summary": "Refer a park to a context conference", "value": {
@@ -408,25 +403,25 @@ REFER_EXAMPLES = {"a park": {"summary": "Refer a park to a context conference", 
 
 class RecordContextConference(_Command):
     type: Literal["record_context_conference"]
-    occurred_on: IsoDate
+    occurred_on: RecordDate
     decision: Literal[ctx.CONFERENCE_DECISIONS]  # type: ignore[valid-type]
     note: Text | None = None
 
 
 class RecordContextAction(_Command):
     type: Literal["record_context_action"]
-    action_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+    action_id: record_text(64, min_length=1) = Field(  # type: ignore[valid-type]
         description="the LA's id for the action: recording it again (with done_on) updates it")
     kind: Literal[ctx.ACTION_KINDS]  # type: ignore[valid-type]
     description: Text
     owner: ShortText = Field(description="the organisation that owns the action")
-    due_on: IsoDate
-    done_on: IsoDate | None = None
+    due_on: RecordDate
+    done_on: RecordDate | None = None
 
 
 class CloseContext(_Command):
     type: Literal["close_context"]
-    occurred_on: IsoDate
+    occurred_on: RecordDate
     reason: Literal[ctx.CLOSE_REASONS]  # type: ignore[valid-type]
 
 
@@ -800,7 +795,7 @@ class ChairPool(BaseModel):
 
 class ChairIn(Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "A. Chairperson"}]})
-    name: Annotated[str, Field(min_length=1, max_length=200, description="the chair's name, as the LA's staff know them")]
+    name: Annotated[record_text(200, min_length=1), Field(description="the chair's name, as the LA's staff know them")]  # type: ignore[valid-type]
 
 
 class ErrorDetail(BaseModel):
@@ -841,7 +836,7 @@ def error_examples(*cases: tuple[str, str]) -> dict:
 
 BaselineDimension = Literal[tuple(BASELINE_GROUPS)]  # type: ignore[valid-type]
 AgeBand = Literal[AGE_BANDS]  # type: ignore[valid-type]
-PopulationCount = Annotated[StrictInt, Field(ge=0, le=100_000_000)]
+PopulationCount = whole_number(0, 100_000_000)
 
 BASELINE_EXAMPLE = {
     "source": "ONS Census 2021 (TS022), usual residents aged 10 to 17 in the LA, by ethnic group",
@@ -852,7 +847,7 @@ BASELINE_EXAMPLE = {
 
 class PopulationBaselineIn(Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [BASELINE_EXAMPLE]})
-    source: Annotated[str, Field(min_length=1, max_length=500,
+    source: Annotated[record_text(500, min_length=1), Field(
                                  description="where the counts come from (publication, table, date, ages)")]
     counts: Annotated[dict[str, PopulationCount], Field(
         min_length=1, description="group -> how many people in it: the dataset's codes for the dimension "

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import uuid
 from dataclasses import replace
@@ -92,14 +91,10 @@ async def _measure(clients: int, commands: int, repeats: int, log) -> dict:
                         log(f"  {side}: {per_s:.1f} commands/s")
         finally:
             await env.shutdown()
-    sealed, plain = (_spread(figures[side]) for side in ("sealed", "plain"))
+    sealed, plain = (harness.spread(figures[side]) for side in ("sealed", "plain"))
     return {"sealed_per_s": sealed, "plain_per_s": plain, "ratio": round(sealed["median"] / plain["median"], 2),
             "target_ratio": TARGET_RATIO}
 
-
-def _spread(values: list[float]) -> dict:
-    return {"median": round(statistics.median(values), 1), "min": round(min(values), 1),
-            "max": round(max(values), 1), "runs": [round(v, 1) for v in values]}
 
 
 def run(clients: int = 8, commands: int = 25, repeats: int = 3, out_dir: Path = harness.RESULTS,

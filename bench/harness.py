@@ -8,6 +8,7 @@ import os
 import platform
 import shutil
 import sqlite3
+import statistics
 import tempfile
 import time
 import uuid
@@ -128,6 +129,12 @@ def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     rank = max(math.ceil(q / 100 * len(ordered)), 1)
     return ordered[rank - 1]
+
+
+def spread(values: list[float], digits: int = 1) -> dict:
+    """A figure measured several times: its median, its range and every run."""
+    return {"median": round(statistics.median(values), digits), "min": round(min(values), digits),
+            "max": round(max(values), digits), "runs": [round(v, digits) for v in values]}
 
 
 def stats(samples: list[float]) -> dict:

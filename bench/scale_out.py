@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import time
@@ -123,14 +122,10 @@ async def _measure(clients: int, commands: int, repeats: int, log) -> dict:
         finally:
             cluster.stop_all()
             await env.shutdown()
-    one, two = (_spread(figures[side]) for side in ("one_worker", "two_workers"))
+    one, two = (harness.spread(figures[side]) for side in ("one_worker", "two_workers"))
     return {"one_worker_per_s": one, "two_workers_per_s": two,
             "ratio_two_to_one": round(two["median"] / one["median"], 2)}
 
-
-def _spread(values: list[float]) -> dict:
-    return {"median": round(statistics.median(values), 1), "min": round(min(values), 1),
-            "max": round(max(values), 1), "runs": [round(v, 1) for v in values]}
 
 
 def run(clients: int = 16, commands: int = 20, repeats: int = 2, out_dir: Path = harness.RESULTS,

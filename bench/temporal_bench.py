@@ -36,7 +36,6 @@ import argparse
 import asyncio
 import json
 import socket
-import statistics
 import sys
 import tempfile
 import time
@@ -125,11 +124,6 @@ def journey_script(today: date) -> tuple[dict, list[dict]]:
         _cmd("record_review_conference", occurred_on=today - timedelta(days=5), decision="end_plan", step_down="none"),
     ]
     return _start(today, sd), commands
-
-
-def _spread(values: list[float], digits: int = 1) -> dict:
-    return {"median": round(statistics.median(values), digits), "min": round(min(values), digits),
-            "max": round(max(values), digits), "runs": [round(v, digits) for v in values]}
 
 
 async def _timed_async(call: Callable[[int], Awaitable[object]], warmup: int, reps: int) -> list[float]:
@@ -455,12 +449,12 @@ def _summarise(raw: dict, commands: int, concurrency: int, journeys: int, repeat
     seq, tput, jps = raw["seq"], raw["tput"], raw["jps"]
 
     def sequential(side: str) -> dict:
-        return {"p50_ms": _spread([s["p50_ms"] for s in seq[side]], 2), "p95_ms": _spread([s["p95_ms"] for s in seq[side]], 2),
-                "max_ms": _spread([s["max_ms"] for s in seq[side]], 2), "reps_per_run": seq[side][0]["reps"]}
+        return {"p50_ms": harness.spread([s["p50_ms"] for s in seq[side]], 2), "p95_ms": harness.spread([s["p95_ms"] for s in seq[side]], 2),
+                "max_ms": harness.spread([s["max_ms"] for s in seq[side]], 2), "reps_per_run": seq[side][0]["reps"]}
 
     api_seq, bare_seq, local_seq = sequential("api"), sequential("bare"), sequential("bare_local")
-    api_tput, bare_tput, local_tput = _spread(tput["api"]), _spread(tput["bare"]), _spread(tput["bare_local"])
-    api_jps, bare_jps = _spread(jps["api"], 2), _spread(jps["bare"], 2)
+    api_tput, bare_tput, local_tput = harness.spread(tput["api"]), harness.spread(tput["bare"]), harness.spread(tput["bare_local"])
+    api_jps, bare_jps = harness.spread(jps["api"], 2), harness.spread(jps["bare"], 2)
     tput_ratio = round(api_tput["median"] / bare_tput["median"], 2)
     jps_ratio = round(api_jps["median"] / bare_jps["median"], 2)
     return {

@@ -19,7 +19,7 @@ import unicodedata
 
 from domain.errors import DomainError
 
-__all__ = ["INVALID_TEXT", "check_text", "text_problem"]
+__all__ = ["INVALID_TEXT", "check_text", "text_pattern", "text_problem"]
 
 INVALID_TEXT = "invalid_text"
 # Allowed in free text only: what a practitioner types in a paragraph.
@@ -52,3 +52,12 @@ def check_text(value: str | None, what: str, *, free_text: bool = False) -> None
     problem = text_problem(value, free_text=free_text)
     if problem is not None:
         raise DomainError(INVALID_TEXT, f"The {what} cannot be recorded: {problem}.")
+
+
+def text_pattern(*, free_text: bool = False) -> str:
+    """The same rule as a regular expression (JSON Schema's and Python's alike), for a contract
+    to state it: no character `text_problem` refuses (lone surrogates aside, which no JSON
+    Schema string holds)."""
+    allowed = _FREE_TEXT_CONTROLS if free_text else frozenset()
+    refused = sorted({chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))} - allowed | _INVISIBLE | _BIDI)
+    return "^[^" + "".join(f"\\u{ord(c):04x}" for c in refused) + "]*$"

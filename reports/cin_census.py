@@ -39,6 +39,7 @@ from domain.census import CensusDetails
 from domain.census_episode import Episode, episode
 from domain.codec import from_data
 from domain.history import events_as_of
+from reports.cells import csv_row
 from store.events import EventStore
 from store.history import journey_history
 from store.schema import journeys
@@ -239,7 +240,7 @@ def companion_csv(episodes: list[Episode]) -> str:
         plan = found.plan
         if plan is None:
             continue
-        writer.writerow([found.child_id, found.journey_id, plan.started_on.isoformat(),
-                         plan.ended_on.isoformat() if plan.ended_on else "", "yes" if plan.roth else "no",
-                         ">".join(plan.pathways), plan.pathways[-1]])
+        writer.writerow(csv_row([found.child_id, found.journey_id, plan.started_on.isoformat(),
+                                 plan.ended_on.isoformat() if plan.ended_on else "", "yes" if plan.roth else "no",
+                                 ">".join(plan.pathways), plan.pathways[-1]]))
     return out.getvalue()

@@ -49,6 +49,7 @@ from domain.calendar import WorkingDayCalendar
 from domain.disclosure import DEFAULT_THRESHOLD, TOTAL, suppress
 from domain.model import ETHNICITIES, HARM_TYPES, PATHWAYS, SEXES
 from domain.timeliness import DFE_BANDS
+from reports.cells import csv_row, written_as_text
 from reports.cohort import AGE_BANDS, BASELINE_GROUPS, counts, disproportionality, in_age_bands, roth_share_of_cp_plans
 from reports.roth_dataset import dataset_rows
 from store import manager_queries
@@ -429,7 +430,7 @@ def to_csv(report: dict) -> str:
     for grid in grids(report):
         for code, label, values in grid.rows:
             for column, value in zip(grid.header[1:], values):
-                writer.writerow((grid.name, grid.title, code, label, column, _text(value)))
+                writer.writerow(csv_row((grid.name, grid.title, code, label, column, _text(value))))
     return out.getvalue()
 
 
@@ -475,6 +476,9 @@ def to_xlsx(report: dict) -> bytes:
         sheet.freeze_panes = "B3"
     for letter, width in (("A", 30), ("B", 60), ("C", 100)):
         contents.column_dimensions[letter].width = width
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            written_as_text(row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

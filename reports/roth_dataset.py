@@ -38,7 +38,8 @@ The columns, in order (COLUMNS; the keys of every row):
 | outcome | open; or the closure reason, with the step down when there was one ("plan_ended, step down: early_help") |
 
 In Python the date columns are `datetime.date` (or None) and `transfers` an int; the CSV writes
-dates as YYYY-MM-DD and None as an empty field; the workbook keeps dates as dates.
+dates as YYYY-MM-DD and None as an empty field; the workbook keeps dates as dates. Both write a
+text that a spreadsheet would run as a formula as text (reports/cells.py).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ from datetime import date
 from typing import Any, Iterable
 
 from sqlalchemy import Engine, or_, select
+
+from reports.cells import csv_row, written_as_text
 
 from store.schema import events, journeys
 
@@ -194,7 +197,7 @@ def to_csv(rows: Iterable[dict]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([_text(row[c]) for c in COLUMNS])
+        writer.writerow(csv_row(_text(row[c]) for c in COLUMNS))
     return out.getvalue()
 
 
@@ -218,6 +221,7 @@ def to_xlsx(rows: Iterable[dict]) -> bytes:
         cell.alignment = Alignment(vertical="center")
     for row in rows:
         sheet.append([row[c] for c in COLUMNS])
+        written_as_text(sheet[sheet.max_row])
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
         if column in DATE_COLUMNS:

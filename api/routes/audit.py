@@ -25,6 +25,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from api import access, schemas
+from api.fields import record_text
 from api.auth import principal
 from api.errors import ApiError, invalid_query, not_found
 from api.identity import Principal
@@ -81,8 +82,8 @@ EXAMPLE = {
                        401: UNAUTHENTICATED, 404: NOT_FOUND, 409: REFUSED, 422: MALFORMED})
 def access_log(
     request: Request,
-    journey_id: str | None = Query(None, max_length=64, description="the reads of this journey"),
-    actor: str | None = Query(None, min_length=1, max_length=200, description="the reads by this user"),
+    journey_id: record_text(64) | None = Query(None, description="the reads of this journey"),  # type: ignore[valid-type]
+    actor: record_text(200, min_length=1) | None = Query(None, description="the reads by this user"),  # type: ignore[valid-type]
     limit: int = Query(100, ge=1, le=500),
     cursor: str | None = Query(None, description="the `next_cursor` of the previous page"),
     who: Principal = Depends(principal), svc: Services = Depends(services),

@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from api import access, schemas
+from api.fields import YEARS
 from api.errors import ApiError, invalid_query
 from api.identity import Principal
 from api.routes.reports import MALFORMED, REFUSED, UNAUTHENTICATED, reader
@@ -52,7 +53,8 @@ class ReturnReadiness(BaseModel):
     findings: list[Finding]
 
 
-YEAR = Query(description="the collection year, like 2025-26 (1 April 2025 to 31 March 2026)", pattern=r"^\d{4}-\d{2}$")
+YEAR = Query(description="the collection year, like 2025-26 (1 April 2025 to 31 March 2026): two years that follow "
+                         "each other (invalid_year otherwise), within the record's", pattern=rf"^{YEARS}-[0-9]{{2}}$")
 
 
 def _year(label: str) -> cin_census.CollectionYear:

@@ -16,7 +16,7 @@ from api import schemas
 from api.auth import check_may_keep_chairs, principal
 from api.errors import chair_not_found
 from api.identity import Principal
-from api.routes.journeys import MALFORMED, UNAUTHENTICATED, answered, refused
+from api.routes.journeys import MALFORMED, UNAUTHENTICATED, answered, links, refused
 from api.services import Services, services
 from store.chairs import chairs_with_load, put_chair, remove_chair
 
@@ -40,7 +40,9 @@ def list_chairs(who: Principal = Depends(principal), svc: Services = Depends(ser
 
 
 @router.put("/chairs/{chair_id}", response_model=schemas.Chair,
-            responses={200: answered("the chair, as the pool now has them", schemas.CHAIR_EXAMPLE),
+            responses={200: answered("the chair, as the pool now has them", schemas.CHAIR_EXAMPLE,
+                                     links("chair_id", "$response.body#/chair_id",
+                                           RemoveChair="remove_chair_from_pool_v1_chairs__chair_id__delete")),
                        401: UNAUTHENTICATED, 409: ROLE_REFUSED, 422: MALFORMED})
 def put_chair_in_pool(
     chair_id: str = Path(pattern=schemas.STAFF_ID_PATTERN, description="the chair's staff id", examples=["chair-0003"]),

@@ -29,7 +29,7 @@ from google.protobuf import json_format
 from starlette.concurrency import run_in_threadpool
 from temporalio.api.common.v1 import Payloads
 
-from api import access
+from api import access, schemas
 from api.auth import bearer, principal
 from api.dashboard.routes import signed_in
 from api.errors import ApiError
@@ -42,6 +42,15 @@ router = APIRouter(tags=["codec"])
 MAX_BODY_BYTES = 4 * 1024 * 1024  # Temporal refuses payloads over 2 MB; a history page holds several
 ACTIONS = ("encode", "decode")
 CORS_HEADERS = "Content-Type, X-Namespace, Authorization, Authorization-Extras"
+_REFUSED = {"model": schemas.ErrorAnswer}
+RESPONSES = {
+    200: {"description": '`{"payloads": [...]}` in protobuf JSON, each payload sealed (encode) or opened (decode)'},
+    400: {**_REFUSED, "description": "invalid_payloads: the body is not `{\"payloads\": [...]}` in protobuf JSON"},
+    401: {**_REFUSED, "description": "no bearer token (or dashboard session), or one that is not valid"},
+    403: {**_REFUSED, "description": "payload_of_another_la: a payload belongs to another LA; nothing is opened"},
+    413: {**_REFUSED, "description": "too_large: more than 4 MB"},
+    422: {**_REFUSED, "description": "payload_not_opened: a sealed payload that cannot be opened (a key not in the ring)"},
+}
 
 
 def _cors(request: Request, response: Response) -> Response:
@@ -127,6 +136,6 @@ async def _preflight(request: Request) -> Response:
 for prefix in ("/codec", "/dashboard/codec"):
     for action in ACTIONS:
         router.add_api_route(f"{prefix}/{action}", _handler(action), methods=["POST"],
-                             include_in_schema=prefix == "/codec",
+                             include_in_schema=prefix == "/codec", responses=RESPONSES,
                              summary=f"{action.capitalize()} Temporal payloads (Temporal's remote codec protocol)")
         router.add_api_route(f"{prefix}/{action}", _preflight, methods=["OPTIONS"], include_in_schema=False)

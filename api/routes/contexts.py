@@ -33,7 +33,7 @@ from api.auth import REFER, actor, check_may_send, principal
 from api.errors import ApiError, NOT_FOUND_CODES, context_not_found
 from api.identity import Principal
 from api.logging import note
-from api.routes.journeys import MALFORMED, UNAUTHENTICATED, answered, refused
+from api.routes.journeys import MALFORMED, UNAUTHENTICATED, answered, links, refused
 from api.routes.manager import calendar as la_calendar, la_today
 from api.services import Services, services
 from domain import contexts as ctx
@@ -64,7 +64,10 @@ GONE = frozenset({"context_not_found", "context_not_referred", "context_closed"}
         201: answered("the context case is open: its first event and state (a retry returns the first answer)",
                       {**schemas.CONTEXT_ANSWER_EXAMPLE, "events": [{**schemas.CONTEXT_EVENT_EXAMPLE, "type": "ContextReferred",
                                                                      "version": 1}],
-                       "state": {**schemas.CASE_EXAMPLE, "conferences_held": 0, "last_conference_on": None}}),
+                       "state": {**schemas.CASE_EXAMPLE, "conferences_held": 0, "last_conference_on": None}},
+                      links("context_id", "$request.body#/context_id",
+                            GetContext="get_context_v1_contexts__context_id__get",
+                            SendContextCommand="send_context_command_v1_contexts__context_id__commands_post")),
         401: UNAUTHENTICATED,
         409: refused(
             ("context_already_open", "Riverside park already has an open context case."),

@@ -14,8 +14,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from api import access, schemas
+from api.fields import Moment, RecordDate
 from api.auth import principal
-from api.errors import invalid_query, not_found
+from api.errors import not_found
 from api.identity import Principal
 from api.routes.journeys import NOT_FOUND, UNAUTHENTICATED
 from api.routes.manager import calendar as la_calendar, la_today
@@ -52,8 +53,8 @@ class FullChronology(BaseModel):
             responses={401: UNAUTHENTICATED, 404: NOT_FOUND})
 def state_as_of(
     request: Request, journey_id: str,
-    as_recorded_at: datetime | None = Query(None, description="ISO 8601 moment with a time zone, e.g. 2026-04-01T17:00:00Z"),
-    as_occurred_by: date | None = Query(None, description="YYYY-MM-DD"),
+    as_recorded_at: Moment | None = Query(None, description="ISO 8601 moment with a time zone, e.g. 2026-04-01T17:00:00Z"),
+    as_occurred_by: RecordDate | None = Query(None, description="YYYY-MM-DD"),
     who: Principal = Depends(principal), svc: Services = Depends(services),
     calendar: WorkingDayCalendar = Depends(la_calendar),
 ) -> dict:
@@ -61,9 +62,6 @@ def state_as_of(
     actually stood on `as_occurred_by` by what is known now, or both at once (the record at
     that moment of the case on that day). Deadlines are judged on `as_occurred_by`, else on
     the day of `as_recorded_at`, else today."""
-    if as_recorded_at is not None and as_recorded_at.tzinfo is None:
-        raise invalid_query("as_recorded_at", "timezone_aware", "Input should have a time zone, e.g. 2026-04-01T17:00:00Z",
-                            as_recorded_at.isoformat())
     if journey_in_la(svc.store.engine, journey_id, who.local_authority) is None:
         raise not_found()
     state = as_of(journey_history(svc.store, journey_id), as_recorded_at, as_occurred_by)

@@ -15,13 +15,14 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api import access, schemas
+from api.fields import RecordDate
 from api.auth import START, actor, check_may_send, principal
 from api.errors import ApiError, invalid_query, not_found
 from api.identity import Principal
@@ -53,15 +54,31 @@ def refused(*cases: tuple[str, str]) -> dict:
             "content": {"application/json": {"examples": E(*cases)}}}
 
 
-def answered(status_description: str, example: dict) -> dict:
-    return {"description": status_description, "content": {"application/json": {"examples": {"answer": {"value": example}}}}}
+def answered(status_description: str, example: dict, links: dict | None = None) -> dict:
+    return {"description": status_description, "content": {"application/json": {"examples": {"answer": {"value": example}}}},
+            **({"links": links} if links else {})}
+
+
+def links(parameter: str, where: str, **operations: str) -> dict:
+    """OpenAPI links: what a client (or a fuzzer) can do next with the id an answer or request
+    carries, e.g. start a journey, send it a command, read it. Named by operationId (FastAPI's,
+    from the route's function and path)."""
+    return {name: {"operationId": operation, "parameters": {parameter: where}} for name, operation in operations.items()}
+
+
+JOURNEY_LINKS = links(
+    "journey_id", "$response.body#/journey_id", SendCommand="send_command_v1_journeys__journey_id__commands_post",
+    GetJourney="get_journey_v1_journeys__journey_id__get", GetEvents="chronology_v1_journeys__journey_id__events_get",
+    GetTimeline="timeline_v1_journeys__journey_id__timeline_get",
+    GetChronology="full_chronology_v1_journeys__journey_id__chronology_get")
 
 
 @router.post(
     "/journeys", status_code=201, response_model=schemas.CommandAnswer,
     responses={
         201: answered("the journey is open: its first events and state (a retry returns the first answer)",
-                      {**schemas.ANSWER_EXAMPLE, "events": [{**schemas.EVENT_EXAMPLE, "type": "JourneyStarted", "version": 1}]}),
+                      {**schemas.ANSWER_EXAMPLE, "events": [{**schemas.EVENT_EXAMPLE, "type": "JourneyStarted", "version": 1}]},
+                      JOURNEY_LINKS),
         401: UNAUTHENTICATED,
         409: refused(
             ("journey_already_open", "A journey is already open for this young person (0f3c6a55-1b7e-5c2d-9a4f-8e6d2b1c0a97)."),
@@ -103,7 +120,7 @@ async def start_journey(
     "/journeys/{journey_id}/commands", response_model=schemas.CommandAnswer,
     responses={
         200: answered("recorded: the command's events and the journey's state (a retry returns the first answer)",
-                      schemas.ANSWER_EXAMPLE),
+                      schemas.ANSWER_EXAMPLE, JOURNEY_LINKS),
         401: UNAUTHENTICATED, 404: NOT_FOUND,
         409: refused(
             ("strategy_discussion_required", "An initial conference needs a strategy discussion that opened a s.47 enquiry."),
@@ -198,7 +215,7 @@ def list_journeys(
     pathway: Literal["roth", "cp"] | None = Query(None, description="only journeys on this pathway"),
     stage: schemas.Stage | None = Query(None, description="only journeys at this stage"),
     overdue: bool | None = Query(None, description="true: only journeys with a missed deadline still owed; false: only those without"),
-    due_before: date | None = Query(None, description="only journeys whose next deadline falls before (not on) this date"),
+    due_before: RecordDate | None = Query(None, description="only journeys whose next deadline falls before (not on) this date"),
     limit: int = Query(50, ge=1, le=500),
     cursor: str | None = Query(None, description="the `next_cursor` of the previous page"),
     who: Principal = Depends(principal), svc: Services = Depends(services),

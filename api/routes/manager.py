@@ -16,12 +16,13 @@ import base64
 import binascii
 from datetime import date, datetime, timezone
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from api import access, schemas
+from api.fields import RecordDate
 from api.auth import principal
 from api.errors import invalid_query, not_found
 from api.identity import Principal
@@ -249,8 +250,9 @@ def timeline(request: Request, journey_id: str, who: Principal = Depends(princip
 
 @router.get("/kpis", response_model=Kpis, responses={401: UNAUTHENTICATED, 422: MALFORMED})
 def kpis(
-    start: date = Query(alias="from", description="first day of the period (YYYY-MM-DD)"),
-    end: date = Query(alias="to", description="last day of the period, included"),
+    # Annotated: a Query() default would drop RecordDate's validators from a required parameter.
+    start: Annotated[RecordDate, Query(alias="from", description="first day of the period (YYYY-MM-DD)")],
+    end: Annotated[RecordDate, Query(alias="to", description="last day of the period, included")],
     who: Principal = Depends(principal), svc: Services = Depends(services),
     cal: WorkingDayCalendar = Depends(calendar),
 ) -> dict:

@@ -13,12 +13,13 @@ publishes); everything is the caller's LA's only.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from api import access, schemas
+from api.fields import RecordDate
 from api.auth import principal
 from api.errors import ApiError, invalid_query
 from api.identity import Principal
@@ -86,8 +87,9 @@ def reader(who: Principal = Depends(principal)) -> Principal:
 )
 def roth_dataset_export(
     request: Request,
-    start: date = Query(alias="from", description="first day of the period (YYYY-MM-DD)"),
-    end: date = Query(alias="to", description="last day of the period, included"),
+    # Annotated: a Query() default would drop RecordDate's validators from a required parameter.
+    start: Annotated[RecordDate, Query(alias="from", description="first day of the period (YYYY-MM-DD)")],
+    end: Annotated[RecordDate, Query(alias="to", description="last day of the period, included")],
     format: Literal["csv", "xlsx"] = Query("csv", description="csv (text/csv) or xlsx (a formatted workbook)"),
     who: Principal = Depends(reader), svc: Services = Depends(services),
 ) -> Response:
@@ -125,8 +127,9 @@ def check_period(start: date, end: date) -> None:
 
 
 def report_period(
-    start: date = Query(alias="from", description="first day of the period (YYYY-MM-DD)"),
-    end: date = Query(alias="to", description="last day of the period, included"),
+    # Annotated: a Query() default would drop RecordDate's validators from a required parameter.
+    start: Annotated[RecordDate, Query(alias="from", description="first day of the period (YYYY-MM-DD)")],
+    end: Annotated[RecordDate, Query(alias="to", description="last day of the period, included")],
     threshold: int = Query(DEFAULT_THRESHOLD, ge=1, le=100,
                            description="counts under this are suppressed (and others that would give them away); "
                                        "1 suppresses nothing"),

@@ -38,6 +38,7 @@ from api.errors import ApiError
 from api.identity import Principal
 from api.services import Services, services
 from domain.events import NOTIFIED
+from domain.text import text_problem
 from domain.webhook_targets import TargetNotAllowed
 from store.webhooks import Attempt, Delivery, Subscription, WebhookStore
 
@@ -91,8 +92,9 @@ TARGET_NOT_ALLOWED = {422: {
 
 def _webhook_url(value: str) -> str:
     """http(s) with a host, no credentials, no fragment: where a POST can go and nothing more."""
-    if len(value) > URL_LIMIT or any(c.isspace() or ord(c) < 32 for c in value):
-        raise PydanticCustomError("webhook_url", "A webhook URL is at most 2048 characters, without spaces.")
+    if len(value) > URL_LIMIT or any(c.isspace() or ord(c) < 32 for c in value) or text_problem(value):
+        raise PydanticCustomError("webhook_url", "A webhook URL is at most 2048 characters, without spaces or "
+                                                 "control or invisible characters.")
     try:
         parts = urlsplit(value)
         parts.port  # raises ValueError for a port that is not a number in range

@@ -48,6 +48,17 @@ def strategy_discussion(today: date) -> dict:
             "occurred_on": (today - timedelta(days=3)).isoformat(), "outcome": "s47_roth"}
 
 
+async def start_and_send(http, tokens, child_id: str, dob: str, today: date) -> str:
+    """A journey started by the case system and a strategy discussion recorded on it: its id."""
+    started = await http.post("/v1/journeys", json=start_body(child_id, dob, today), headers=auth(tokens, "system"))
+    assert started.status_code == 201, started.text
+    journey_id = started.json()["journey_id"]
+    sent = await http.post(f"/v1/journeys/{journey_id}/commands", json=strategy_discussion(today),
+                           headers=auth(tokens, "practitioner"))
+    assert sent.status_code == 200, sent.text
+    return journey_id
+
+
 async def serve(app):
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://pathways.test") as http:
@@ -96,12 +107,7 @@ async def test_metrics_move_with_commands_and_carry_nothing_personal(http, token
     today = date.today()
     child_id, dob = f"MX{uuid.uuid4().hex[:10].upper()}", "2012-07-19"
     before = scrape((await http.get("/metrics")).text)
-    started = await http.post("/v1/journeys", json=start_body(child_id, dob, today), headers=auth(tokens, "system"))
-    assert started.status_code == 201, started.text
-    journey_id = started.json()["journey_id"]
-    sent = await http.post(f"/v1/journeys/{journey_id}/commands", json=strategy_discussion(today),
-                           headers=auth(tokens, "practitioner"))
-    assert sent.status_code == 200, sent.text
+    journey_id = await start_and_send(http, tokens, child_id, dob, today)
     read = await http.get(f"/v1/journeys/{journey_id}", headers=auth(tokens, "manager"))
     assert read.status_code == 200
 
@@ -151,12 +157,7 @@ async def test_one_trace_from_the_request_through_the_update_to_the_persist_acti
     async with build_worker(client, traced, store):
         app = create_app(traced, temporal=client, store=store, identity=token_file, tracer_provider=provider)
         async for http in serve(app):
-            started = await http.post("/v1/journeys", json=start_body(child_id, dob, today), headers=auth(tokens, "system"))
-            assert started.status_code == 201, started.text
-            journey_id = started.json()["journey_id"]
-            sent = await http.post(f"/v1/journeys/{journey_id}/commands", json=strategy_discussion(today),
-                                   headers=auth(tokens, "practitioner"))
-            assert sent.status_code == 200, sent.text
+            journey_id = await start_and_send(http, tokens, child_id, dob, today)
             # A refusal: its message is for the caller, never for a span.
             refused = await http.post(f"/v1/journeys/{journey_id}/commands", headers=auth(tokens, "practitioner"),
                                       json={**strategy_discussion(today), "occurred_on": "2001-01-01"})

@@ -22,107 +22,28 @@ import asyncio
 import re
 import signal
 import uuid
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import httpx
 import pytest
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from api.dashboard.session import COOKIE as SESSION_COOKIE
-from bench.cluster import Cluster, Process
-from domain.calendar import WorkingDayCalendar
+from bench.cluster import Cluster
+from case_system import (
+    COMMANDS_PER_JOURNEY, LA, CaseSystem, assert_answers_are_the_log, assert_the_log_is_whole,
+)
 from sealing.keys import KeyRing
 from settings import Settings
-from store.engine import execute_autocommit, make_engine
-from store.events import EventStore
-from store.projections import rebuild_read_models
-from store.schema import deadlines, events, journeys
-from support import assert_consistent
-from workflows.client import JourneyClient, journey_workflow_id
-from workflows.connection import connect
+from store.engine import execute_autocommit
 
 pytestmark = pytest.mark.slow
 
-LA = "873"
 JOURNEYS = 24
 CLIENTS = 12  # young people whose commands are in flight at once
 KILL_AFTER = 80  # answered commands before a worker and an API are killed
 ID_KEY = "5c" * 32
 RING = KeyRing.new()  # the deployment's sealing keys, given to every process as a secret file
-RETRY_FOR_SECONDS = 120
-
-
-@dataclass
-class Sent:
-    """One command as the case system sent it, and what it was finally told."""
-
-    command_id: str
-    path: str
-    body: dict
-    status: int | None = None
-    answer: dict | None = None
-    tries: int = 0
-
-
-class CaseSystem:
-    """HTTP clients over every live API; a command without an answer goes to the next API."""
-
-    def __init__(self, apis: list[Process], token: str, retry_for: float = RETRY_FOR_SECONDS) -> None:
-        self.apis = apis
-        self.retry_for = retry_for
-        self.headers = {"Authorization": f"Bearer {token}"}
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(60, connect=2))
-        self.sent: list[Sent] = []
-        self.answered = asyncio.Event()
-        self.turn = 0
-
-    async def send(self, path: str, body: dict) -> Sent:
-        sent = Sent(body["command_id"], path, body)
-        self.sent.append(sent)
-        deadline = asyncio.get_running_loop().time() + self.retry_for
-        self.turn += 1
-        while True:
-            api = self.apis[(self.turn + sent.tries) % len(self.apis)]
-            sent.tries += 1
-            try:
-                response = await self.http.post(f"{api.url}{path}", json=body, headers=self.headers)
-                if response.status_code < 500:
-                    sent.status, sent.answer = response.status_code, response.json()
-                    if sum(s.status is not None for s in self.sent) >= KILL_AFTER:
-                        self.answered.set()
-                    return sent
-            except httpx.HTTPError:
-                pass  # no answer: the same command, with the same id, to the next API
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{path} got no answer from any API in {self.retry_for:g} s")
-            await asyncio.sleep(0.2)
-
-
-def young_person_script(today: date) -> tuple[dict, list[dict]]:
-    """A CP journey whose every deadline is still ahead at each step, so the clock records
-    nothing (a miss would be the clock's own event, not a command's)."""
-    child_id = f"SO{uuid.uuid4().hex[:12].upper()}"
-    start = {"command_id": str(uuid.uuid4()), "local_authority": LA,
-             "young_person": {"id": child_id, "date_of_birth": (today - timedelta(days=14 * 365)).isoformat(),
-                              "sex": "F", "ethnicity": "WBRI"},
-             "referral_date": (today - timedelta(days=12)).isoformat()}
-
-    def command(type_, **fields):
-        return {"command_id": str(uuid.uuid4()), "type": type_,
-                **{k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()}}
-
-    commands = [
-        command("record_strategy_discussion", occurred_on=today - timedelta(days=12), outcome="s47_cp"),
-        command("record_initial_conference", occurred_on=today - timedelta(days=8), decision="plan",
-                categories=["neglect"]),
-        command("record_core_group", occurred_on=today - timedelta(days=5)),
-        *(command("record_visit", occurred_on=today - timedelta(days=d), seen_alone=d % 2 == 0) for d in (4, 3, 2, 1, 0)),
-        # Refused (the conference has been held): nothing may be written for it.
-        command("record_initial_conference", occurred_on=today, decision="plan", categories=["emotional"]),
-    ]
-    return start, commands
 
 
 @pytest.fixture(scope="module")
@@ -176,103 +97,35 @@ async def loaded(deployment):
     workers = [cluster.start_worker(), cluster.start_worker()]
     apis = [cluster.start_api(), cluster.start_api()]
     await cluster.ready(*workers, *apis)
-    case_system = CaseSystem(apis, deployment["system"])
+    case_system = CaseSystem(apis, deployment["system"], midway_after=KILL_AFTER)
     today = date.today()
-    slots = asyncio.Semaphore(CLIENTS)
-
-    async def young_person():
-        async with slots:
-            start, commands = young_person_script(today)
-            started = await case_system.send("/v1/journeys", start)
-            assert started.status == 201, started.answer
-            for body in commands:
-                await case_system.send(f"/v1/journeys/{started.answer['journey_id']}/commands", body)
-            return start["young_person"]["id"], started.answer["journey_id"]
 
     async def kill_midway():
-        await case_system.answered.wait()
+        await case_system.midway.wait()
         workers[0].kill()
         apis[0].kill()
 
     killer = asyncio.create_task(kill_midway())
-    people = await asyncio.gather(*(young_person() for _ in range(JOURNEYS)))
+    people = await case_system.load(JOURNEYS, CLIENTS, today)
     assert killer.done(), "the load ended before a worker and an API were killed"
-    await case_system.http.aclose()
     yield {"sent": case_system.sent, "people": people, "workers": workers, "apis": apis, "today": today}
 
 
-def log_of(engine, journey_ids):
-    with engine.connect() as connection:
-        return connection.execute(select(events.c.stream, events.c.event_id, events.c.command_id, events.c.type)
-                                  .where(events.c.stream.in_(journey_ids))).all()
-
-
 async def test_every_answer_is_the_log_and_nothing_else_is(loaded, deployment):
-    sent, people = loaded["sent"], loaded["people"]
+    sent = loaded["sent"]
     assert not loaded["workers"][0].running and not loaded["apis"][0].running
-    assert len(sent) == JOURNEYS * 10
-    retried = [s for s in sent if s.tries > 1]
-    assert retried, "no command had to be sent again: the kill came too late to test anything"
-    accepted = [s for s in sent if s.status in (200, 201)]
+    assert len(sent) == JOURNEYS * COMMANDS_PER_JOURNEY
+    assert [s for s in sent if s.tries > 1], "no command had to be sent again: the kill came too late to test anything"
     refused = [s for s in sent if s.status == 409]
     assert len(refused) == JOURNEYS and all(s.answer["error"]["code"] == "step_out_of_order" for s in refused)
-    assert len(accepted) == JOURNEYS * 9
-
-    engine = make_engine(deployment["owner_url"])
-    try:
-        rows = log_of(engine, [journey_id for _, journey_id in people])
-    finally:
-        engine.dispose()
-    by_command: dict[str, list[str]] = {}
-    for row in rows:
-        by_command.setdefault(row.command_id, []).append(row.event_id)
-    assert len({row.event_id for row in rows}) == len(rows)  # no event twice
-    for s in accepted:  # each answer's events, exactly once
-        assert sorted(by_command.pop(s.command_id, [])) == sorted(e["event_id"] for e in s.answer["events"]), s.path
-    for s in refused:
-        assert s.command_id not in by_command
-    # Whatever is left is the journeys' clocks' own (reminders of deadlines still ahead).
-    assert all(command_id.startswith("clock:") for command_id in by_command), sorted(by_command)[:5]
+    assert_answers_are_the_log(deployment["owner_url"], sent, [journey_id for _, journey_id in loaded["people"]])
 
 
-async def test_the_log_verifies_and_folds_to_each_workflow_and_the_read_models(loaded, deployment, dev_server_env):
+async def test_the_log_verifies_and_folds_to_each_workflow_and_the_read_models(loaded, deployment):
     cluster: Cluster = deployment["cluster"]
-    verified = cluster.pathways("verify", check=False)
-    assert verified.returncode == 0, verified.stdout + verified.stderr
-
-    store = EventStore(make_engine(deployment["owner_url"]))
     settings = Settings(id_key=bytes.fromhex(ID_KEY), task_queue=cluster.env["PATHWAYS_TASK_QUEUE"],
                         temporal_address=cluster.env["PATHWAYS_TEMPORAL_ADDRESS"], sealing_keys=RING.to_json())
-    client = JourneyClient(await connect(settings), settings)
-    try:
-        journey_ids = [journey_id for _, journey_id in loaded["people"]]
-        # Let each journey's clock settle (5 s of quiet after a command), so nothing moves
-        # underneath the comparisons.
-        versions = None
-        while versions != (versions := [store.stream_version(j) for j in journey_ids]):
-            await asyncio.sleep(6)
-        for child_id, _ in loaded["people"]:
-            await assert_consistent(client, store, journey_workflow_id(settings.id_key, LA, child_id))
-
-        before = snapshot(store.engine, journey_ids)
-        workflow_ids = {row["journey_id"]: row["workflow_id"] for row in before[0]}
-        rebuild_read_models(store.engine, WorkingDayCalendar(), date.today(),
-                            lambda state: workflow_ids.get(state.journey_id, "unknown"))
-        assert snapshot(store.engine, journey_ids) == before
-    finally:
-        store.engine.dispose()
-
-
-def snapshot(engine, journey_ids):
-    with engine.connect() as connection:
-        summaries = [dict(r._mapping) for r in connection.execute(
-            select(journeys).where(journeys.c.journey_id.in_(journey_ids)).order_by(journeys.c.journey_id))]
-        owed = [dict(r._mapping) for r in connection.execute(
-            select(deadlines).where(deadlines.c.journey_id.in_(journey_ids))
-            .order_by(deadlines.c.journey_id, deadlines.c.seq))]
-    for summary in summaries:
-        summary.pop("updated_at")
-    return summaries, owed
+    await assert_the_log_is_whole(cluster, deployment["owner_url"], settings, loaded["people"])
 
 
 async def test_a_dashboard_session_made_on_one_api_works_on_another(loaded, deployment):
