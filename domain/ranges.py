@@ -1,6 +1,6 @@
 """The dates the record accepts, stated once: the HTTP edge, the journey's rules and the
 reports all check against these, and nothing outside them reaches the calendar (whose bank
-holidays are loaded for exactly these years, outside Temporal's sandbox).
+holidays are loaded for these years, and one either side, outside Temporal's sandbox).
 
 A date outside its range is refused with `date_out_of_range` before anything is written.
 """
