@@ -18,12 +18,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 from temporalio.api.enums.v1 import EventType
+from temporalio.worker import Replayer
 
 from domain.calendar import WorkingDayCalendar
 from domain.deadlines import working_days_before
 from support import MANAGER_ACTOR, assert_consistent, command, refer_request, start_request
 from temporal_fixtures import eventually
 from workflows.client import CommandRefused
+from workflows.contexts import ContextWorkflow
+from workflows.journey import JourneyWorkflow
 
 CAL = WorkingDayCalendar()
 # A command is answered in well under a second; one that is not has wedged its workflow.
@@ -38,6 +41,13 @@ async def refusal(call) -> CommandRefused:
     with pytest.raises(CommandRefused) as refused:
         await promptly(call)
     return refused.value
+
+
+async def replays(client, workflow_id: str) -> None:
+    """The run, refusals and all, replays deterministically with the current code."""
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    await Replayer(workflows=[JourneyWorkflow, ContextWorkflow],
+                   data_converter=client.data_converter).replay_workflow(history)
 
 
 def child() -> str:
@@ -87,6 +97,7 @@ async def test_poison_commands_to_a_journey_are_refused_and_the_next_one_taken(j
         reason="Chair away")))
     assert answer["events"][0]["type"] == "DeadlineExtended"
     await assert_consistent(journeys, store, wf)
+    await replays(journeys.client, wf)
 
 
 async def test_poison_commands_to_a_context_are_refused_and_the_next_one_taken(contexts, store, clock):
@@ -113,6 +124,7 @@ async def test_poison_commands_to_a_context_are_refused_and_the_next_one_taken(c
     assert types(store, case_id) == ["ContextReferred"]
     answer = await promptly(contexts.send("873", place, action("lighting")))
     assert answer["state"]["actions"][0]["action_id"] == "lighting"
+    await replays(contexts.client, referred["workflow_id"])
 
 
 @contextmanager
@@ -159,6 +171,7 @@ async def test_a_batch_the_log_refuses_fails_the_command_cleanly(journeys, store
     answer = await promptly(journeys.send(wf, command("record_core_group", occurred_on=t0)))
     assert answer["events"][0]["type"] == "CoreGroupHeld"
     await assert_consistent(journeys, store, wf)
+    await replays(journeys.client, wf)
 
 
 async def test_a_reminder_the_log_refuses_leaves_the_journey_taking_commands(journeys, store, clock):
@@ -184,3 +197,4 @@ async def test_a_reminder_the_log_refuses_leaves_the_journey_taking_commands(jou
     approaching = await eventually(lambda: [e for e in store.read_stream(jid) if e.type == "DeadlineApproaching"])
     assert approaching[0].data["due_on"] == due.isoformat()
     await assert_consistent(journeys, store, wf)
+    await replays(journeys.client, wf)
