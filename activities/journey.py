@@ -4,6 +4,10 @@ Thin on purpose: the workflow has already decided everything (events, ids, read-
 this turns plain payloads into the store's records and makes one transaction. Retrying it is
 safe because the store ignores a batch whose event ids it already holds. Context cases
 (workflows/contexts.py) persist their events through it too, with no read models.
+
+An append that may give way (the journey's clock, workflows/journey.py) goes through a store
+whose engine waits at most GIVE_WAY_SECONDS for the database's lock and fails rather than
+wait longer, so that the clock does not hold its journey while commands queue behind it.
 """
 
 from __future__ import annotations
@@ -14,22 +18,29 @@ import threading
 from temporalio import activity
 
 from domain.codec import from_data
-from activities.names import PERSIST_JOURNEY_EVENTS
+from activities.names import CHECK_LOG_TAKES_APPENDS, PERSIST_JOURNEY_EVENTS
 from observability.metrics import DEADLINES_MISSED, EVENTS_APPENDED
 from store.events import EventStore
 from store.records import DeadlineRow, JourneySummary, NewEvent, Notification, event_view
 
 
+# How long an append that may give way waits for the database (and this worker's queue).
+GIVE_WAY_SECONDS = 2.0
+
+
 class JourneyActivities:
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, give_way: EventStore | None = None) -> None:
+        """`give_way`: the same database through an engine waiting at most GIVE_WAY_SECONDS
+        for a lock (worker.py makes it); without it, such appends wait as any other."""
         self._store = store
+        self._give_way = give_way or store
         # SQLite has one writer at a time, and a writer that finds the lock taken sleeps in
         # growing steps (its busy timeout) instead of waking when the lock frees: with a few
         # commands at once, appends spent most of their time asleep. This worker's appends
         # queue here instead and follow each other at once. Appends are serialised by the
         # store in any case (R4), so nothing that could run in parallel waits.
         sqlite = store.engine.dialect.name == "sqlite"
-        self._append_turn = threading.Lock() if sqlite else contextlib.nullcontext()
+        self._append_turn = threading.Lock() if sqlite else None
 
     @activity.defn(name=PERSIST_JOURNEY_EVENTS)
     def persist_journey_events(self, request: dict) -> list[dict]:
@@ -39,13 +50,33 @@ class JourneyActivities:
         summary = None if request["summary"] is None else from_data(JourneySummary, request["summary"])
         deadlines = None if request["deadlines"] is None else [from_data(DeadlineRow, d) for d in request["deadlines"]]
         notifications = [from_data(Notification, n) for n in request["notifications"]]
-        with self._append_turn:
-            stored = self._store.append(
+        store = self._give_way if request.get("give_way") else self._store
+        with self._turn(request.get("give_way")):
+            stored = store.append(
                 request["stream"], request["expected_version"], events,
                 summary=summary, deadlines=deadlines, notifications=notifications,
             )
         _count(stored, summary.local_authority if summary else "")
         return [event_view(e) for e in stored]
+
+    @activity.defn(name=CHECK_LOG_TAKES_APPENDS)
+    def check_log_takes_appends(self) -> bool:
+        """Whether the log takes appends again (the clock asks after giving way); writes nothing."""
+        return self._give_way.takes_appends()
+
+    @contextlib.contextmanager
+    def _turn(self, give_way: bool):
+        """This worker's queue for SQLite's one writer; an append that may give way waits in
+        it at most GIVE_WAY_SECONDS, as it would for the database's lock."""
+        if self._append_turn is None:
+            yield
+            return
+        if not self._append_turn.acquire(timeout=GIVE_WAY_SECONDS if give_way else -1):
+            raise TimeoutError("this worker's appends did not make way in time")
+        try:
+            yield
+        finally:
+            self._append_turn.release()
 
 
 def _count(stored, local_authority: str) -> None:

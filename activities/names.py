@@ -1,6 +1,7 @@
 """Activity names, shared by the workflows that call them and the activities that run them."""
 
 PERSIST_JOURNEY_EVENTS = "persist_journey_events"
+CHECK_LOG_TAKES_APPENDS = "check_log_takes_appends"
 PLAN_WEBHOOK_DELIVERIES = "plan_webhook_deliveries"
 DELIVER_WEBHOOK = "deliver_webhook"
 SETTLE_WEBHOOK_DELIVERIES = "settle_webhook_deliveries"

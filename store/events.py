@@ -48,6 +48,7 @@ from typing import Callable, Sequence
 
 import structlog
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from store import append_sql, chain, log, outbox, read_models
 from store.engine import for_writing
@@ -195,6 +196,18 @@ class EventStore:
     @property
     def engine(self) -> Engine:
         return self._engine
+
+    def takes_appends(self) -> bool:
+        """Whether an append would get the append lock now (R4), within the engine's lock
+        wait; nothing is written. False when the database is locked or cannot be reached."""
+        try:
+            with self._writer.connect() as connection:
+                connection.begin()  # SQLite: BEGIN IMMEDIATE takes the write lock
+                _serialise_appends(connection)
+                connection.rollback()
+        except DBAPIError:
+            return False
+        return True
 
     def read_stream(self, stream: str, after_version: int = 0) -> list[StoredEvent]:
         with self._engine.connect() as connection:
