@@ -23,3 +23,12 @@ class EventIdConflict(Exception):
         self.stream = stream
         self.reason = reason
         super().__init__(f"append to stream {stream} refused: {reason}")
+
+
+class CommandIdReused(Exception):
+    """The command id is recorded as answering another request in this LA (R7)."""
+
+    def __init__(self, local_authority: str, command_id: str) -> None:
+        self.local_authority = local_authority
+        self.command_id = command_id
+        super().__init__(f"command id {command_id} of LA {local_authority} answered another request")
