@@ -16,12 +16,14 @@ import contextlib
 import threading
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from domain.codec import from_data
 from activities.names import CHECK_LOG_TAKES_APPENDS, PERSIST_JOURNEY_EVENTS
 from observability.metrics import DEADLINES_MISSED, EVENTS_APPENDED
+from store.errors import CommandIdReused
 from store.events import EventStore
-from store.records import DeadlineRow, JourneySummary, NewEvent, Notification, event_view
+from store.records import CommandRequest, DeadlineRow, JourneySummary, NewEvent, Notification, event_view
 
 
 # How long an append that may give way waits for the database (and this worker's queue).
@@ -50,12 +52,18 @@ class JourneyActivities:
         summary = None if request["summary"] is None else from_data(JourneySummary, request["summary"])
         deadlines = None if request["deadlines"] is None else [from_data(DeadlineRow, d) for d in request["deadlines"]]
         notifications = [from_data(Notification, n) for n in request["notifications"]]
+        command = None if request.get("request") is None else from_data(CommandRequest, request["request"])
         store = self._give_way if request.get("give_way") else self._store
-        with self._turn(request.get("give_way")):
-            stored = store.append(
-                request["stream"], request["expected_version"], events,
-                summary=summary, deadlines=deadlines, notifications=notifications,
-            )
+        try:
+            with self._turn(request.get("give_way")):
+                stored = store.append(
+                    request["stream"], request["expected_version"], events,
+                    summary=summary, deadlines=deadlines, notifications=notifications, request=command,
+                )
+        except CommandIdReused:
+            # Deterministic: the workflow refuses the command (workflows/journey.py), no retry.
+            raise ApplicationError("command id answered another request", type="command_id_reused",
+                                   non_retryable=True) from None
         _count(stored, summary.local_authority if summary else "")
         return [event_view(e) for e in stored]
 

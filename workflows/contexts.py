@@ -28,7 +28,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.model import Actor
     from workflows.local_time import london_date, wake_time
 
-from workflows.journey import CLOCK, PERSIST_RETRY, PERSIST_TIMEOUT, START_GRACE, _refusal, event_id, journey_id_for
+from workflows.journey import (
+    ACTIVITY_FAILED, CLOCK, PERSIST_RETRY, PERSIST_TIMEOUT, START_GRACE, _refusal, _reuse_refused, command_request,
+    event_id, journey_id_for,
+)
 
 
 @dataclass
@@ -131,7 +134,10 @@ class ContextWorkflow:
                 events = ctx.decide(self._case, command, self._today(), self._calendar)
             except DomainError as err:
                 raise _refusal(err, self._case.case_id) from None
-            stored = await self._persist(command.command_id, command.actor, events)
+            try:
+                stored = await self._persist(command.command_id, command.actor, events, request.get("request_hash"))
+            except ACTIVITY_FAILED as err:
+                raise _reuse_refused(err, self._case.case_id) from None
             answer = {"case_id": self._case.case_id, "events": stored, "state": self._view()}
             self._answers[command_id] = answer
             self._seen.add(command_id)
@@ -146,7 +152,7 @@ class ContextWorkflow:
             if events:
                 await self._persist(command.command_id, CLOCK, events)
 
-    async def _persist(self, command_id: str, actor: Actor, events: list) -> list[dict]:
+    async def _persist(self, command_id: str, actor: Actor, events: list, request_hash: str | None = None) -> list[dict]:
         case = self._case
         for ev in events:
             case = ctx.evolve(case, ev)
@@ -160,6 +166,8 @@ class ContextWorkflow:
             })
         request = {"stream": case.case_id, "expected_version": self._case.version, "events": new_events,
                    "summary": None, "deadlines": None, "notifications": []}
+        if request_hash:  # the client's request, recorded under its command id (store/events.py R7)
+            request["request"] = command_request(self._input.local_authority, command_id, request_hash)
         stored = await workflow.execute_local_activity(
             PERSIST_JOURNEY_EVENTS, request,
             start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=PERSIST_RETRY, result_type=list,

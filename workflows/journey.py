@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.commands import ObserveDay, StartJourney, parse_command
     from domain.deadlines import next_wake
     from domain.decider import decide, evolve
-    from domain.errors import DomainError
+    from domain.errors import DomainError, command_id_reused
     from domain.events import NOTIFIED, SCHEMA_VERSION, encode
     from domain.model import Actor, JourneyState, initial_state
     from domain.views import journey_view, read_model_rows
@@ -304,7 +304,11 @@ class JourneyWorkflow:
                 command, events = self._decide(request, parse)
             except DomainError as err:
                 raise _refusal(err, self._state.journey_id) from None
-            stored, view = await self._persist(command.command_id, command.actor, events)
+            try:
+                stored, view = await self._persist(command.command_id, command.actor, events,
+                                                   request_hash=request.get("request_hash"))
+            except ACTIVITY_FAILED as err:
+                raise _reuse_refused(err, self._state.journey_id) from None
             answer = {"journey_id": self._state.journey_id, "events": stored, "state": view}
             self._answers[command_id] = answer
             self._seen.add(command_id)
@@ -337,10 +341,12 @@ class JourneyWorkflow:
 
     # --- persistence ---------------------------------------------------------------------
 
-    async def _persist(self, command_id: str, actor: Actor, events: list,
-                       give_way: bool = False) -> tuple[list[dict], dict]:
+    async def _persist(self, command_id: str, actor: Actor, events: list, give_way: bool = False,
+                       request_hash: str | None = None) -> tuple[list[dict], dict]:
         """Append `events` with the read models; the stored events and the journey's view.
-        `give_way`: tried once, failing (ACTIVITY_FAILED) if the database keeps it waiting."""
+        `give_way`: tried once, failing (ACTIVITY_FAILED) if the database keeps it waiting.
+        `request_hash`: the client's request's (api/idempotency.py), recorded with the events
+        under the LA's command id (store/events.py R7)."""
         state = self._state
         for ev in events:
             state = evolve(state, ev)
@@ -378,6 +384,8 @@ class JourneyWorkflow:
         }
         if give_way:
             request["give_way"] = True
+        if request_hash:
+            request["request"] = command_request(state.local_authority, command_id, request_hash)
         if workflow.patched(LOCAL_PERSIST_PATCH):
             # Safe to run again: a retry (or a replacement worker's rerun after a crash)
             # finds its event ids stored and writes nothing.
@@ -441,6 +449,20 @@ class JourneyWorkflow:
             answers={k: {"journey_id": self._answers[k]["journey_id"], "events": self._answers[k]["events"]} for k in recent},
             command_ids=sorted(self._seen),
         )
+
+
+def command_request(local_authority: str, command_id: str, request_hash: str) -> dict:
+    """What the append records of the client's request (store/events.py R7)."""
+    return {"local_authority": local_authority, "command_id": command_id, "request_hash": request_hash}
+
+
+def _reuse_refused(err: Exception, stream_id: str | None) -> Exception:
+    """A command's append refused because its id answered another request (the activity says
+    so, activities/journey.py), as the refusal it is; any other failure as it came."""
+    cause = err.cause if isinstance(err, ActivityError) else err
+    if isinstance(cause, ApplicationError) and cause.type == "command_id_reused":
+        return _refusal(command_id_reused(), stream_id)
+    return err
 
 
 def _refusal(err: DomainError, journey_id: str | None) -> ApplicationError:

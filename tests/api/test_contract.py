@@ -399,10 +399,12 @@ async def test_a_retried_command_returns_the_first_answer_and_records_once(api):
     sd = command("record_strategy_discussion", occurred_on=today, outcome="s47_roth")
     first = await api.post(jid, sd)
     assert first.status_code == 200
-    # Retries, one of them at the same time as another, and one with a changed body: each
-    # gets the first answer, and nothing is recorded twice.
-    retries = await asyncio.gather(api.post(jid, sd), api.post(jid, sd), api.post(jid, {**sd, "outcome": "s47_cp"}))
+    # Retries, one of them at the same time as another: each gets the first answer, and
+    # nothing is recorded twice. The same command_id with a changed body is refused.
+    retries = await asyncio.gather(api.post(jid, sd), api.post(jid, sd))
     assert all(r.status_code == 200 and r.json() == first.json() for r in retries)
+    changed = await api.post(jid, {**sd, "outcome": "s47_cp"})
+    assert changed.status_code == 409 and changed.json()["error"]["code"] == "command_id_reused"
     chronology = await api.events(jid)
     assert [e["type"] for e in chronology] == ["JourneyStarted", "StrategyDiscussionHeld"]
     assert [e["command_id"] for e in chronology].count(sd["command_id"]) == 1
