@@ -81,15 +81,9 @@ def create_app(
     request_logging.install(app)
     instrument_app(app, tracer_provider)
     app.include_router(health.router)
-    app.include_router(journeys.router)
-    app.include_router(history.router)
-    app.include_router(contexts.router)
-    app.include_router(chairs.router)
-    app.include_router(manager.router)
-    app.include_router(webhooks.router)
-    app.include_router(audit.router)
-    app.include_router(reports.router)
-    app.include_router(census.router)
+    for v1 in (journeys, history, contexts, chairs, manager, webhooks, audit, reports, census):
+        # Any of them may find Temporal or the database down (api/errors.py).
+        app.include_router(v1.router, responses={503: journeys.UNAVAILABLE})
     app.include_router(codec.router)
     app.include_router(dashboard_router)
     return app

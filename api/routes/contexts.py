@@ -38,7 +38,7 @@ from api.errors import ApiError, NOT_FOUND_CODES, context_not_found
 from api.identity import Principal
 from api.logging import note
 from api.outcomes import sent_or_recorded
-from api.routes.journeys import MALFORMED, UNAUTHENTICATED, UNAVAILABLE, answered, refused
+from api.routes.journeys import MALFORMED, UNAUTHENTICATED, answered, refused
 from api.routes.manager import calendar as la_calendar, la_today
 from api.services import Services, services
 from domain import contexts as ctx
@@ -76,7 +76,7 @@ GONE = frozenset({"context_not_found", "context_not_referred", "context_closed"}
             ("date_in_future", "The referral date 30 March 2027 is in the future."),
             ("invalid_value", "Give the context's name."),
             ("not_allowed_for_role", "An auditor can read journeys but not record anything.")),
-        422: MALFORMED, 503: UNAVAILABLE,
+        422: MALFORMED,
     },
 )
 async def refer_context(
@@ -121,7 +121,7 @@ async def refer_context(
             ("step_out_of_order", "A context conference is already recorded on that date."),
             ("invalid_value", "Give the organisation that owns the action."),
             ("not_allowed_for_role", "An auditor can read journeys but not record anything.")),
-        422: MALFORMED, 503: UNAVAILABLE,
+        422: MALFORMED,
     },
 )
 async def send_context_command(

@@ -56,11 +56,12 @@ NOT_FOUND = {"model": schemas.ErrorAnswer, "description": "no such journey in th
 MALFORMED = {"model": schemas.ValidationAnswer, "description": "the request is of the wrong shape (pydantic's detail)"}
 REUSED = ("command_id_reused", "This command_id was used for a different request, whose answer stands; nothing was "
                                "recorded. A retry sends the same request again; a new command needs a new command_id.")
+# Every v1 route may answer it (api/app.py adds it to each).
 UNAVAILABLE = {
     "model": schemas.ErrorAnswer,
-    "description": "Temporal or the database cannot be reached (or did not answer in time): the command's outcome "
-                   "is not known yet. Send the same request again (same command_id) after `Retry-After` seconds: "
-                   "a command is never recorded twice, and one answered 2xx is in the log.",
+    "description": "Temporal or the database cannot be reached (or did not answer in time). Send the same request "
+                   "again after `Retry-After` seconds. For a command (with the same command_id), its outcome is not "
+                   "known until then: a command is never recorded twice, and one answered 2xx is in the log.",
     "headers": {"Retry-After": {"description": "seconds to wait before sending it again", "schema": {"type": "integer"}}},
     "content": {"application/json": {"examples": E(
         ("temporal_unavailable", "The workflow service cannot be reached just now. Send the same request again (with "
@@ -93,7 +94,7 @@ def answered(status_description: str, example: dict) -> dict:
             ("young_person_too_old", "The young person was 18 or over on the referral date; adult services are responsible."),
             ("date_in_future", "The referral date 02 March 2027 is in the future."),
             ("not_allowed_for_role", "An auditor can read journeys but not record anything.")),
-        422: MALFORMED, 503: UNAVAILABLE,
+        422: MALFORMED,
     },
 )
 async def start_journey(
@@ -164,7 +165,7 @@ async def start_journey(
             ("not_correctable", "Only the latest strategy discussion can be corrected, while nothing recorded since rests "
                                 "on it; put it right at the next step instead."),
             ("correction_unchanged", "The event already says that.")),
-        422: MALFORMED, 503: UNAVAILABLE,
+        422: MALFORMED,
     },
 )
 async def send_command(
