@@ -135,17 +135,11 @@ async def test_temporal_unreachable_answers_503_promptly_and_nothing_is_written(
         sd = command("record_strategy_discussion", occurred_on=api.today - timedelta(days=2), outcome="s47_roth")
         body = start_body(api.today)
         context = f"down-{uuid.uuid4().hex[:8]}"
-        for method, url, sent in (
-                ("POST", f"/v1/journeys/{jid}/commands", sd), ("POST", "/v1/journeys", body),
-                ("POST", "/v1/contexts", {"command_id": str(uuid.uuid4()), "context_id": context, "kind": "public_place",
-                                          "name": "Bus station", "referred_on": api.today.isoformat()}),
-                ("GET", f"/v1/contexts/{context}", None)):
-            began = time.monotonic()
-            answer = await unreachable.request(method, url, json=sent, headers=auth(tokens, "system"))
-            assert time.monotonic() - began < PROMPTLY, url
-            assert answer.status_code == 503, (url, answer.text)
-            assert answer.json()["error"]["code"] == "temporal_unavailable"
-            assert int(answer.headers["Retry-After"]) > 0
+        await answered_503_promptly(unreachable, tokens, "temporal_unavailable", (
+            ("POST", f"/v1/journeys/{jid}/commands", sd), ("POST", "/v1/journeys", body),
+            ("POST", "/v1/contexts", {"command_id": str(uuid.uuid4()), "context_id": context, "kind": "public_place",
+                                      "name": "Bus station", "referred_on": api.today.isoformat()}),
+            ("GET", f"/v1/contexts/{context}", None)))
         # Reads from the log need no Temporal.
         assert (await unreachable.get(f"/v1/journeys/{jid}", headers=auth(tokens))).status_code == 200
     assert [e["type"] for e in await api.events(jid)] == ["JourneyStarted"]
@@ -163,13 +157,18 @@ async def test_a_database_that_cannot_be_reached_answers_503_promptly(
     async with app_client(replace(settings, database_url=url), temporal=temporal_env.client,
                           identity=token_file) as (_, http):
         journey = str(uuid.uuid4())
-        for method, url_path, sent in (
-                ("GET", "/v1/journeys", None), ("GET", f"/v1/journeys/{journey}", None),
-                ("POST", "/v1/journeys", start_body(today)),
-                ("POST", f"/v1/journeys/{journey}/commands", command("record_core_group", occurred_on=today))):
-            began = time.monotonic()
-            answer = await http.request(method, url_path, json=sent, headers=auth(tokens, "system"))
-            assert time.monotonic() - began < PROMPTLY, url_path
-            assert answer.status_code == 503, (url_path, answer.text)
-            assert answer.json()["error"]["code"] == "database_unavailable"
-            assert int(answer.headers["Retry-After"]) > 0
+        await answered_503_promptly(http, tokens, "database_unavailable", (
+            ("GET", "/v1/journeys", None), ("GET", f"/v1/journeys/{journey}", None),
+            ("POST", "/v1/journeys", start_body(today)),
+            ("POST", f"/v1/journeys/{journey}/commands", command("record_core_group", occurred_on=today))))
+
+
+async def answered_503_promptly(http, tokens, code: str, requests) -> None:
+    """Each (method, url, body) is answered 503 with `code` and Retry-After, within PROMPTLY."""
+    for method, url, sent in requests:
+        began = time.monotonic()
+        answer = await http.request(method, url, json=sent, headers=auth(tokens, "system"))
+        assert time.monotonic() - began < PROMPTLY, url
+        assert answer.status_code == 503, (url, answer.text)
+        assert answer.json()["error"]["code"] == code
+        assert int(answer.headers["Retry-After"]) > 0
