@@ -35,16 +35,22 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 STOP_GRACE_S = 15
 
 
+# What the embedded default keeps in its folder (an earlier release made them readable to all).
+# Only these are changed: `--data-dir` may name a folder that holds other things too.
+OWN_FILES = ("pathways.db*", "temporal.db*", "temporal.log", "tokens.json", "id.key", "sealing-keys.json",
+             "checkpoint.key", "service.json")
+
+
 def make_private(data_dir: Path) -> None:
     """From now on this process (and its children) makes files only its user can read; the
-    folder and what is already in it are made so too."""
+    folder and the service's files already in it are made so too."""
     os.umask(0o077)
     data_dir.mkdir(parents=True, exist_ok=True)
     data_dir.chmod(0o700)
-    for path in data_dir.rglob("*"):
-        if path.is_symlink():
-            continue
-        path.chmod(0o700 if path.is_dir() else 0o600)
+    for pattern in OWN_FILES:
+        for path in data_dir.glob(pattern):
+            if path.is_file() and not path.is_symlink():
+                path.chmod(0o600)
 
 
 def dies_with_this_process() -> Callable[[], None] | None:
