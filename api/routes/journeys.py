@@ -27,12 +27,13 @@ from starlette.concurrency import run_in_threadpool
 
 from api import access, idempotency, schemas
 from api.auth import START, actor, check_may_send, principal
-from api.errors import ApiError, invalid_query, not_found
+from api.errors import DATABASE_UNAVAILABLE, TEMPORAL_UNAVAILABLE, ApiError, invalid_query, not_found
 from api.identity import Principal
 from api.logging import note
 from api.outcomes import sent_or_recorded
 from api.services import Services, services
 from domain.codec import to_data
+from domain.errors import command_id_reused
 from domain.timescales import policy_in_force
 from store.chairs import chair_in_pool
 from store.history import corrected_fact
@@ -54,8 +55,7 @@ UNAUTHENTICATED = {"model": schemas.ErrorAnswer, "description": "no bearer token
 NOT_FOUND = {"model": schemas.ErrorAnswer, "description": "no such journey in the caller's LA (another LA's journey answers the same)",
              "content": {"application/json": {"examples": E(("journey_not_found", "There is no such journey."))}}}
 MALFORMED = {"model": schemas.ValidationAnswer, "description": "the request is of the wrong shape (pydantic's detail)"}
-REUSED = ("command_id_reused", "This command_id was used for a different request, whose answer stands; nothing was "
-                               "recorded. A retry sends the same request again; a new command needs a new command_id.")
+REUSED = (command_id_reused().code, command_id_reused().message)
 # Every v1 route may answer it (api/app.py adds it to each).
 UNAVAILABLE = {
     "model": schemas.ErrorAnswer,
@@ -63,11 +63,7 @@ UNAVAILABLE = {
                    "again after `Retry-After` seconds. For a command (with the same command_id), its outcome is not "
                    "known until then: a command is never recorded twice, and one answered 2xx is in the log.",
     "headers": {"Retry-After": {"description": "seconds to wait before sending it again", "schema": {"type": "integer"}}},
-    "content": {"application/json": {"examples": E(
-        ("temporal_unavailable", "The workflow service cannot be reached just now. Send the same request again (with "
-                                 "the same command_id) shortly: a command is never recorded twice."),
-        ("database_unavailable", "The database cannot be reached just now. Send the same request again (with the same "
-                                 "command_id) shortly: a command is never recorded twice."))}},
+    "content": {"application/json": {"examples": E(TEMPORAL_UNAVAILABLE, DATABASE_UNAVAILABLE)}},
 }
 
 
