@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +35,32 @@ WEBHOOK_VARIABLES = {
     "webhook_timeout_seconds": "PATHWAYS_WEBHOOK_TIMEOUT_SECONDS",
     "webhook_sweep_interval_seconds": "PATHWAYS_WEBHOOK_SWEEP_INTERVAL_SECONDS",
     "webhook_sweep_min_age_seconds": "PATHWAYS_WEBHOOK_SWEEP_MIN_AGE_SECONDS",
+}
+
+# The operator's settings that the embedded default (`pathways up`, and the CLI on its data
+# folder) takes from the environment: those about the rules, the resources of one machine,
+# webhooks, sign-in and DfE's validator. Not taken: where Temporal and the database are and how
+# to reach them (the embedded default runs its own), the data folder's keys and tokens (the
+# folder has its own), and a deployment's own knobs (migrating on start, the worker's health
+# port, the Temporal UI's origins).
+EMBEDDED_FROM_ENV = {
+    "timescale_policy": "PATHWAYS_TIMESCALE_POLICY",
+    "closure_days": "PATHWAYS_CLOSURE_DAYS",
+    "cin_validator_python": "PATHWAYS_CIN_VALIDATOR_PYTHON",
+    "webhook_allowed_hosts": "PATHWAYS_WEBHOOK_ALLOWED_HOSTS",
+    **WEBHOOK_VARIABLES,
+    "checkpoint_interval_seconds": "PATHWAYS_CHECKPOINT_INTERVAL_SECONDS",
+    "max_concurrent_activities": "PATHWAYS_MAX_CONCURRENT_ACTIVITIES",
+    "max_concurrent_workflow_tasks": "PATHWAYS_MAX_CONCURRENT_WORKFLOW_TASKS",
+    "max_cached_workflows": "PATHWAYS_MAX_CACHED_WORKFLOWS",
+    "db_pool_size": "PATHWAYS_DB_POOL_SIZE",
+    "db_max_overflow": "PATHWAYS_DB_MAX_OVERFLOW",
+    "shutdown_grace_seconds": "PATHWAYS_SHUTDOWN_GRACE_SECONDS",
+    "oidc_issuer": "PATHWAYS_OIDC_ISSUER",
+    "oidc_audience": "PATHWAYS_OIDC_AUDIENCE",
+    "oidc_jwks_url": "PATHWAYS_OIDC_JWKS_URL",
+    "oidc_role_claim": "PATHWAYS_OIDC_ROLE_CLAIM",
+    "oidc_la_claim": "PATHWAYS_OIDC_LA_CLAIM",
 }
 
 
@@ -206,6 +232,24 @@ class Settings:
             temporal_ui_origins=(f"http://127.0.0.1:{temporal_port + 1000}",),
         )
 
+    @classmethod
+    def embedded_with_env(cls, data_dir: Path, temporal_port: int = 7233, env: dict | None = None) -> "Settings":
+        """The embedded default, with the operator's settings that `env` (the process's
+        environment by default) sets among EMBEDDED_FROM_ENV, read as `from_env` reads them.
+        Webhook hosts named there are allowed beside this machine, which the embedded
+        default allows already."""
+        env = os.environ if env is None else env
+        named = {field: variable for field, variable in EMBEDDED_FROM_ENV.items() if variable in embedded_variables(env)}
+        embedded = cls.embedded(data_dir, temporal_port)
+        if not named:
+            return embedded
+        # Only the variables taken, so that nothing else (a data folder, a database) is read.
+        given = cls.from_env({variable: env[variable] for variable in named.values()})
+        taken = {field: getattr(given, field) for field in named}
+        if "webhook_allowed_hosts" in taken:
+            taken["webhook_allowed_hosts"] = tuple(dict.fromkeys(embedded.webhook_allowed_hosts + given.webhook_allowed_hosts))
+        return replace(embedded, **taken)
+
     def env(self) -> dict[str, str]:
         """These settings as PATHWAYS_* variables, for child processes."""
         return {
@@ -244,6 +288,11 @@ class Settings:
             "PATHWAYS_WORKER_HEALTH_PORT": "" if self.worker_health_port is None else str(self.worker_health_port),
             "PATHWAYS_SHUTDOWN_GRACE_SECONDS": str(self.shutdown_grace_seconds),
         }
+
+
+def embedded_variables(env) -> list[str]:
+    """The variables of EMBEDDED_FROM_ENV that `env` sets (the embedded default takes them)."""
+    return [variable for variable in EMBEDDED_FROM_ENV.values() if env.get(variable)]
 
 
 # Variables that may instead name a file holding their value (PATHWAYS_ID_KEY_FILE, say): the

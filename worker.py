@@ -15,7 +15,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.checkpoints import CheckpointActivities
-from activities.journey import JourneyActivities
+from activities.journey import GIVE_WAY_SECONDS, JourneyActivities
 from activities.webhooks import WebhookActivities
 from audit.statements import key_id, load_or_create_key, load_private_key
 from sealing.keys import provider_for
@@ -36,7 +36,9 @@ def build_worker(
 ) -> Worker:
     """`checkpoint_key` signs the log's checkpoints; without it, the checkpoint activity reads
     the key from `settings.checkpoint_key_path` whenever it runs."""
-    activities = JourneyActivities(store)
+    # The clock's appends give way when the database keeps them waiting (activities/journey.py).
+    give_way = EventStore(make_engine(store.engine.url, pool_size=2, lock_wait_seconds=GIVE_WAY_SECONDS))
+    activities = JourneyActivities(store, give_way)
     keys = provider_for(settings).key_ring()
     webhooks = WebhookActivities(WebhookStore(store.engine, keys), settings, keys)
     checkpoints = CheckpointActivities(
@@ -47,7 +49,7 @@ def build_worker(
         task_queue=settings.task_queue,
         workflows=[JourneyWorkflow, ContextWorkflow, NotificationDelivery, NotificationSweeper, CheckpointWorkflow],
         activities=[
-            activities.persist_journey_events,
+            activities.persist_journey_events, activities.check_log_takes_appends,
             webhooks.plan_webhook_deliveries, webhooks.deliver_webhook, webhooks.settle_webhook_deliveries,
             webhooks.start_notification_deliveries, webhooks.start_stranded_deliveries,
             checkpoints.write_checkpoint,

@@ -4,6 +4,9 @@ PERSIST_JOURNEY_EVENTS = "persist_journey_events"
 # The type of the non-retryable error the persist activity raises when the event log cannot
 # store a batch as it is (a value the database refuses): the workflow refuses the command.
 NOT_RECORDABLE = "not_recordable"
+# ... and when the LA's command id is recorded as answering another request (store R7).
+COMMAND_ID_REUSED = "command_id_reused"
+CHECK_LOG_TAKES_APPENDS = "check_log_takes_appends"
 PLAN_WEBHOOK_DELIVERIES = "plan_webhook_deliveries"
 DELIVER_WEBHOOK = "deliver_webhook"
 SETTLE_WEBHOOK_DELIVERIES = "settle_webhook_deliveries"

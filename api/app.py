@@ -27,15 +27,18 @@ from store.events import EventStore
 from store.operational import operational_counts
 from store.webhooks import WebhookStore
 from workflows.client import ContextClient, JourneyClient
-from workflows.connection import connect
+from workflows.connection import PROMPT_RETRIES, connect
 
 MALFORMED = {"model": ValidationAnswer, "description": "the request is of the wrong shape (pydantic's detail)"}
 DESCRIPTION = """
 Child protection and Risk Outside the Home (ROTH) journeys, one per young person per local
 authority, and context cases for the places and groups where young people are harmed.
-Commands are idempotent on `command_id`; refusals answer 409 with a stable `code` and a
-`message` a practitioner can read; nothing is written on an error. Every journey, context and
-chair outside the caller's LA answers 404.
+Commands are idempotent on `command_id`: the same command_id with the same request answers
+the first answer, with a different request 409 `command_id_reused`. Refusals answer 409 with a
+stable `code` and a `message` a practitioner can read; nothing is written on an error. A
+command answered 2xx is in the log; 503 (`temporal_unavailable`, `database_unavailable`, with
+`Retry-After`) means its outcome is not known yet: send the same request again. Every
+journey, context and chair outside the caller's LA answers 404.
 """
 
 
@@ -54,8 +57,10 @@ def create_app(
     settings: Settings, *, temporal: Client | None = None, store: EventStore | None = None,
     identity: Identity | None = None, sdk_metrics: SdkMetrics | None = None, tracer_provider=None,
 ) -> FastAPI:
-    """The app; without `temporal`, it connects on start (with `sdk_metrics`' runtime, whose
-    Temporal client metrics its /metrics then shows)."""
+    """The app; without `temporal`, it makes a client of its own (with `sdk_metrics`' runtime,
+    whose Temporal client metrics its /metrics then shows): one that connects on its first
+    call and gives up on a Temporal it cannot reach after a few quick retries, so that the
+    API starts, and answers 503 promptly, while Temporal is down."""
     store = store or EventStore(make_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow))
     identity = identity or default_identity(settings)
     ring = provider_for(settings).key_ring()
@@ -64,7 +69,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         client = temporal or await connect(
-            settings, runtime=sdk_metrics.runtime if sdk_metrics else None, tracer_provider=tracer_provider)
+            settings, runtime=sdk_metrics.runtime if sdk_metrics else None, tracer_provider=tracer_provider,
+            lazy=True, retry_config=PROMPT_RETRIES)
         app.state.services = Services(settings, store, JourneyClient(client, settings), identity,
                                       ContextClient(client, settings), subscriptions, SealingCodec(ring))
         yield
@@ -82,8 +88,9 @@ def create_app(
     instrument_app(app, tracer_provider)
     app.include_router(health.router)
     for v1 in (journeys, history, contexts, chairs, manager, webhooks, audit, reports, census):
-        # Every v1 operation may answer 422: a query parameter it does not take (api/query.py).
-        app.include_router(v1.router, responses={422: MALFORMED})
+        # Every v1 operation may answer 422 (a query parameter it does not take, api/query.py)
+        # and 503 (Temporal or the database down, api/errors.py).
+        app.include_router(v1.router, responses={422: MALFORMED, 503: journeys.UNAVAILABLE})
     app.include_router(codec.router)
     app.include_router(dashboard_router)
     return app

@@ -6,7 +6,12 @@
   with `target_not_allowed` for a webhook URL of the right shape that the service will not
   send to (api/routes/webhooks.py);
 - a path no route serves answers 404 `not_found`, a method a path does not take 405
-  `method_not_allowed` with every method it does take in `Allow`.
+  `method_not_allowed` with every method it does take in `Allow`;
+- 503 answers the error shape with `temporal_unavailable` or `database_unavailable`, and
+  `Retry-After`, when Temporal or the database cannot be reached (or did not answer in time):
+  the outcome of a command is then not known, and sending it again with the same
+  command_id learns it (a command is never recorded twice);
+- 500 `internal_error` for anything else.
 
 The request log notes the code (or the offending fields' locations), never the message:
 messages are for the caller and may quote the caller's own data back, such as a date of birth.
@@ -23,9 +28,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
+from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
+from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.service import RPCError
 
 from api.logging import note
 from workflows.client import CommandRefused
+from workflows.connection import TemporalUnreachable, temporal_unavailable
 
 # Refusal codes that are not about the rules but about what the caller asked for: 404s.
 NOT_FOUND = "journey_not_found"
@@ -34,6 +43,14 @@ CHAIR_NOT_FOUND = "chair_not_found"
 NOT_FOUND_CODES = frozenset({NOT_FOUND, CONTEXT_NOT_FOUND, CHAIR_NOT_FOUND})
 
 log = structlog.get_logger("pathways.http")
+
+# How soon a caller told 503 may try again: shorter than the quiet period a journey's clock
+# grants after an outage (workflows/journey.py), so that a retried command comes within it.
+RETRY_AFTER_SECONDS = 2
+TEMPORAL_UNAVAILABLE = ("temporal_unavailable", "The workflow service cannot be reached just now. Send the same request "
+                        "again (with the same command_id) shortly: a command is never recorded twice.")
+DATABASE_UNAVAILABLE = ("database_unavailable", "The database cannot be reached just now. Send the same request again "
+                        "(with the same command_id) shortly: a command is never recorded twice.")
 
 
 class ApiError(Exception):
@@ -68,6 +85,21 @@ def _where(issue: dict) -> str:
     if issue.get("type") == "extra_forbidden" and loc:
         loc[-1] = "(unknown field)"  # its name is the caller's text, and could be anything
     return ".".join(loc)
+
+
+# What Temporal's client and the database driver raise, among other things, when they
+# cannot be reached; handled inside the app, so that the request log sees the 503.
+MAYBE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, RPCError, WorkflowUpdateRPCTimeoutOrCancelledError,
+                     TemporalUnreachable, RuntimeError)
+
+
+def unavailable(err: BaseException) -> tuple[str, str] | None:
+    """(code, message) when `err` says Temporal or the database could not be reached."""
+    if isinstance(err, (OperationalError, InterfaceError, PoolTimeout)):
+        return DATABASE_UNAVAILABLE
+    if temporal_unavailable(err):
+        return TEMPORAL_UNAVAILABLE
+    return None
 
 
 def body(code: str, message: str, **more) -> dict:
@@ -128,6 +160,18 @@ def install(app: FastAPI) -> None:
             note(request, error_code="not_found")
             return JSONResponse(body("not_found", "There is nothing at this path."), status_code=404)
         return JSONResponse(body("http_error", str(err.detail)), status_code=err.status_code, headers=err.headers)
+
+    async def _maybe_unavailable(request: Request, err: Exception) -> JSONResponse:
+        down = unavailable(err)
+        if down is None:
+            return await _unexpected(request, err)
+        note(request, error_code=down[0])
+        log.warning("dependency_unavailable", error_code=down[0], error_type=type(err).__name__,
+                    request_id=getattr(request.state, "request_id", None))
+        return JSONResponse(body(*down), status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    for kind in MAYBE_UNAVAILABLE:
+        app.add_exception_handler(kind, _maybe_unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, err: Exception) -> JSONResponse:

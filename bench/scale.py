@@ -352,8 +352,10 @@ async def _count_open(client, url: str, expected: int) -> dict:
 
 # --- lateness --------------------------------------------------------------------------------
 
-def settle_timer_lateness(events, settle: timedelta = SETTLE) -> list[dict]:
-    """Each fired settle timer in a history: how late it fired, was picked up and was handled (ms)."""
+def settle_timer_lateness(events, settle: timedelta = SETTLE, since: datetime | None = None) -> list[dict]:
+    """Each fired settle timer in a history (started at or after `since`, if given: the quiet
+    period after a journey's start is a settle timer too), how late it fired, was picked up
+    and was handled (ms)."""
     from temporalio.api.enums.v1 import EventType
 
     def at(event) -> float:
@@ -365,7 +367,7 @@ def settle_timer_lateness(events, settle: timedelta = SETTLE) -> list[dict]:
         kind = event.event_type
         if kind == EventType.EVENT_TYPE_TIMER_STARTED:
             timeout = event.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
-            if timeout == settle:
+            if timeout == settle and (since is None or event.event_time.ToDatetime(timezone.utc) >= since):
                 started[event.event_id] = (at(event), timeout.total_seconds() * 1000)
         elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
             origin = started.get(event.timer_fired_event_attributes.started_event_id)
@@ -391,12 +393,12 @@ def _lateness_stats(timers: list[dict]) -> dict:
     return result
 
 
-async def _histories(client, workflow_ids: list[str], concurrency: int) -> dict[str, list[dict]]:
+async def _histories(client, workflow_ids: list[str], concurrency: int, since: datetime) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = {}
 
     async def fetch(i: int) -> None:
         history = await client.get_workflow_handle(workflow_ids[i]).fetch_history()
-        found[workflow_ids[i]] = settle_timer_lateness(history.events)
+        found[workflow_ids[i]] = settle_timer_lateness(history.events, since=since)
 
     await _pool(len(workflow_ids), concurrency, fetch)
     return found
@@ -414,7 +416,7 @@ async def _timer_phase(journeys, client, sample: list[str], concurrency: int, ra
     async def command(i: int) -> None:
         await journeys.send(sample[i], commands[i])
 
-    began = time.monotonic()
+    began, sent_from = time.monotonic(), datetime.now(timezone.utc)
     latencies, _, failed = await _pool(len(sample), concurrency, command,
                                        lambda done: log(f"{done}/{len(sample)} commands"), rate=rate)
     seconds = time.monotonic() - began
@@ -430,7 +432,7 @@ async def _timer_phase(journeys, client, sample: list[str], concurrency: int, ra
     waiting = list(sample)
     deadline = time.monotonic() + 180
     while waiting:
-        handled.update({w: t for w, t in (await _histories(client, waiting, concurrency)).items() if t})
+        handled.update({w: t for w, t in (await _histories(client, waiting, concurrency, sent_from)).items() if t})
         waiting = [w for w in sample if w not in handled]
         if not waiting or time.monotonic() > deadline:
             break

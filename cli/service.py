@@ -13,11 +13,12 @@ SERVICE_FILE = "service.json"
 
 def settings_for(data_dir: Path) -> Settings:
     """Production sets PATHWAYS_DATABASE_URL and friends; otherwise the embedded default in
-    `data_dir`, on the ports the running service wrote down."""
+    `data_dir`, on the ports the running service wrote down, with the operator's settings
+    that `pathways up` takes from the environment too."""
     if os.environ.get("PATHWAYS_DATABASE_URL") or os.environ.get("PATHWAYS_DATABASE_URL_FILE"):
         return Settings.from_env()
     running = read_service_file(data_dir)
-    return Settings.embedded(data_dir, running.get("temporal_port", 7233))
+    return Settings.embedded_with_env(data_dir, running.get("temporal_port", 7233))
 
 
 def read_service_file(data_dir: Path) -> dict:

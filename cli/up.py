@@ -5,6 +5,10 @@ under the data folder (and our search attributes registered), migrates the SQLit
 log there, and runs the worker and the HTTP service (uvicorn, on 127.0.0.1) in this process,
 on one event loop, until interrupted. On the first start it makes one bearer token per role
 for LA 873 and prints them once. A second start reuses the same data.
+
+The data folder is its user's alone, the dev server dies with this process, and a start
+refuses a folder another `pathways up` runs on (cli/data_folder.py). The operator's
+settings in the environment that make sense on one machine apply (settings.EMBEDDED_FROM_ENV).
 """
 
 from __future__ import annotations
@@ -23,10 +27,11 @@ from pathlib import Path
 import uvicorn
 from temporalio.client import Client
 
+from cli.data_folder import claim, dies_with_this_process, make_private
 from cli.service import remove_service_file, write_service_file
 from cli.tokens import describe_first_run, first_run_tokens
 from sealing.keys import provider_for
-from settings import Settings, configure_logging
+from settings import Settings, configure_logging, embedded_variables
 from store.engine import make_engine, migrate
 from store.events import EventStore
 from worker import ServerWithoutSignals, build_worker, signing_key
@@ -58,8 +63,10 @@ def start_dev_server(data_dir: Path, port: int, http_port: int) -> subprocess.Po
     for key in SEARCH_ATTRIBUTES:
         args += ["--search-attribute", f"{key.name}={kinds[key.indexed_value_type.name]}"]
     log = open(data_dir / "temporal.log", "ab")
-    # Its own process group, so an interrupt at the terminal reaches us first and we stop it in order.
-    return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    # Its own process group, so an interrupt at the terminal reaches us first and we stop it
+    # in order; and it dies with us, however we die (cli/data_folder.py).
+    return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=dies_with_this_process())
 
 
 async def connect_when_up(settings: Settings, server: subprocess.Popen) -> Client:
@@ -98,10 +105,13 @@ def bind_http(port: int) -> socket.socket:
 async def serve(data_dir: Path, temporal_port: int, http_port: int) -> None:
     from api.app import create_app
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    settings = Settings.embedded(data_dir, temporal_port)
+    make_private(data_dir)
+    claim(data_dir, temporal_port)
+    settings = Settings.embedded_with_env(data_dir, temporal_port)
     http_socket = bind_http(http_port)
     server = start_dev_server(data_dir, temporal_port, http_port)
+    running = {"pid": os.getpid(), "temporal_pid": server.pid, "temporal_port": temporal_port}
+    write_service_file(data_dir, running)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -115,7 +125,9 @@ async def serve(data_dir: Path, temporal_port: int, http_port: int) -> None:
         # The checkpoint signing key lives beside the database, never in it (made on the first start).
         worker = build_worker(client, settings, store, checkpoint_key=signing_key(settings))
         tokens = first_run_tokens(data_dir)
-        app = create_app(settings, temporal=client, store=store)
+        # The API makes its own Temporal client, which answers 503 promptly should the dev
+        # server stop answering (the worker's retries for longer).
+        app = create_app(settings, store=store)
         http = ServerWithoutSignals(uvicorn.Config(app, lifespan="on", access_log=False, log_config=None, log_level="warning"))
         async with worker:
             await start_notification_sweeper(client, settings)
@@ -127,7 +139,7 @@ async def serve(data_dir: Path, temporal_port: int, http_port: int) -> None:
                 await asyncio.sleep(0.05)
             api_url = f"http://{HTTP_HOST}:{http_port}"
             write_service_file(data_dir, {
-                "pid": os.getpid(), "temporal_address": settings.temporal_address, "temporal_port": temporal_port,
+                **running, "temporal_address": settings.temporal_address,
                 "temporal_ui": f"http://127.0.0.1:{temporal_port + 1000}", "database_url": settings.database_url,
                 "http_url": api_url,
             })
@@ -142,6 +154,7 @@ async def serve(data_dir: Path, temporal_port: int, http_port: int) -> None:
                 f"  Temporal:      {settings.temporal_address} (task queue {settings.task_queue})\n"
                 f"  Event log:     {settings.database_url}\n"
                 f"  Data folder:   {data_dir}\n"
+                + (f"  Taken from the environment: {', '.join(taken)}\n" if (taken := embedded_variables(os.environ)) else "")
                 + describe_first_run(tokens, data_dir)
                 + "Try `pathways demo` in another terminal. Ctrl-C stops everything.",
                 flush=True,

@@ -25,7 +25,7 @@ import psycopg
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from store.records import DeadlineRow, JourneySummary, Notification, StoredEvent
+from store.records import CommandRequest, DeadlineRow, JourneySummary, Notification, StoredEvent
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # How SQLAlchemy's SQLite dialect stores dates and times (in UTC: store.schema.UTCDateTime),
@@ -54,19 +54,21 @@ def append_at_head(
     engine: Engine, lock_key: int, expected_version: int, head_hash: str,
     batch: Sequence[StoredEvent], data_json: Sequence[str], summary: JourneySummary | None,
     deadlines: Sequence[DeadlineRow] | None, notifications: Sequence[Notification],
+    request: CommandRequest | None = None,
 ) -> int:
     """Insert `batch` (versions expected_version + 1 ..) at positions after the log's last,
-    with the read models, in one transaction; return the first position. Raises NotAtHead
-    (nothing written) if the stream's head is not (expected_version, head_hash) or an
-    event id, version or position is taken; a read model the database refuses raises
-    SQLAlchemy's DBAPIError, as the careful path does, without the values written."""
+    with the read models and the command's request (R7), in one transaction; return the
+    first position. Raises NotAtHead (nothing written) if the stream's head is not
+    (expected_version, head_hash) or an event id, version, position or the request's command
+    id is taken; a read model the database refuses raises SQLAlchemy's DBAPIError, as the
+    careful path does, without the values written."""
     pooled = engine.raw_connection()
     try:
         if engine.dialect.name == "postgresql":
             return _postgresql(pooled.driver_connection, lock_key, expected_version, head_hash, batch,
-                               summary, deadlines, notifications)
+                               summary, deadlines, notifications, request)
         return _sqlite(pooled.driver_connection, expected_version, head_hash, batch, data_json,
-                       summary, deadlines, notifications)
+                       summary, deadlines, notifications, request)
     finally:
         pooled.close()
 
@@ -140,9 +142,15 @@ _PG_NOTIFICATIONS = f"""notified AS (
     ON CONFLICT (notification_id) DO NOTHING
 )"""
 
+_PG_REQUEST = """claimed AS (
+    INSERT INTO command_requests (local_authority, command_id, stream, request_hash)
+    SELECT %(request_la)s::varchar, %(request_id)s::varchar, %(stream)s::varchar, %(request_hash)s::varchar
+    WHERE EXISTS (SELECT 1 FROM appended)
+)"""
+
 
 @functools.cache
-def _pg_append(at_head: bool, summary: bool, deadlines: bool, notifications: bool) -> str:
+def _pg_append(at_head: bool, summary: bool, deadlines: bool, notifications: bool, request: bool = False) -> str:
     """The statement for one shape of append: the read models are written by data-modifying
     WITH queries that happen only if the events were inserted, and only the parts this append
     has are in it. One text per shape, so the server plans each once (psycopg prepares a
@@ -151,14 +159,14 @@ def _pg_append(at_head: bool, summary: bool, deadlines: bool, notifications: boo
     held rows, which tripled its cost."""
     parts = [_PG_EVENTS.format(head=_PG_HEADS[at_head])]
     parts += [part for part, wanted in ((_PG_SUMMARY, summary), (_PG_DEADLINES, deadlines),
-                                        (_PG_NOTIFICATIONS, notifications)) if wanted]
+                                        (_PG_NOTIFICATIONS, notifications), (_PG_REQUEST, request)) if wanted]
     return ", ".join(parts) + "\nSELECT position FROM appended"
 
 
 def _postgresql(
     connection: psycopg.Connection, lock_key: int, expected_version: int, head_hash: str,
     batch: Sequence[StoredEvent], summary: JourneySummary | None, deadlines: Sequence[DeadlineRow] | None,
-    notifications: Sequence[Notification],
+    notifications: Sequence[Notification], request: CommandRequest | None,
 ) -> int:
     # Each part travels as one JSON parameter, which the server unpacks in C.
     events = [
@@ -175,13 +183,16 @@ def _postgresql(
          "reminder_on": _iso(d.reminder_on), "met_on": _iso(d.met_on)}
         for d in deadlines or ()
     ]
-    statement = _pg_append(bool(expected_version), bool(summaries), deadlines is not None, bool(notifications))
+    statement = _pg_append(bool(expected_version), bool(summaries), deadlines is not None, bool(notifications),
+                           request is not None)
     parameters = {
         "stream": batch[0].stream, "expected": expected_version, "head": head_hash, "lock": lock_key,
         "recorded_at": batch[0].recorded_at, "events": _JSON.encode(events), "summary": _JSON.encode(summaries),
         "deadlines": _JSON.encode(deadline_rows),
         "deadline_seqs": [d.seq for d in deadlines or ()],
         "notifications": _JSON.encode([{**vars(x), "n": n} for n, x in enumerate(notifications)]),
+        "request_la": request and request.local_authority, "request_id": request and request.command_id,
+        "request_hash": request and request.request_hash,
     }
     connection.autocommit = True
     try:
@@ -213,6 +224,7 @@ _SQLITE_UPSERT_SUMMARY = _UPSERT_SUMMARY.format(values=", ".join(f":{c}" for c i
 _SQLITE_INSERT_DEADLINES = (
     f"INSERT INTO deadlines ({', '.join(_DEADLINE_COLUMNS)}) VALUES ({', '.join(f':{c}' for c in _DEADLINE_COLUMNS)})"
 )
+_SQLITE_CLAIM = "INSERT INTO command_requests (local_authority, command_id, stream, request_hash) VALUES (?, ?, ?, ?)"
 _SQLITE_ENQUEUE = (
     f"INSERT INTO outbox ({', '.join(_OUTBOX_COLUMNS)}) VALUES ({', '.join(f':{c}' for c in _OUTBOX_COLUMNS)}) "
     "ON CONFLICT (notification_id) DO NOTHING"
@@ -222,7 +234,7 @@ _SQLITE_ENQUEUE = (
 def _sqlite(
     connection: sqlite3.Connection, expected_version: int, head_hash: str, batch: Sequence[StoredEvent],
     data_json: Sequence[str], summary: JourneySummary | None, deadlines: Sequence[DeadlineRow] | None,
-    notifications: Sequence[Notification],
+    notifications: Sequence[Notification], request: CommandRequest | None,
 ) -> int:
     stream = batch[0].stream
     recorded = _sqlite_time(batch[0].recorded_at)
@@ -237,6 +249,11 @@ def _sqlite(
         if (head or (0, head_hash)) != (expected_version, head_hash):
             raise NotAtHead()
         [last] = cursor.execute("SELECT coalesce(max(position), 0) FROM events").fetchone()
+        if request is not None:
+            # Before the events: a command id taken is NotAtHead, for the careful path (R7).
+            statement = _SQLITE_CLAIM
+            cursor.execute(_SQLITE_CLAIM, (request.local_authority, request.command_id, stream, request.request_hash))
+            statement = _SQLITE_EVENTS
         cursor.executemany(_SQLITE_EVENTS, [
             (last + n, stream, e.version, e.event_id, e.type, _iso(e.occurred_on), recorded, e.actor,
              e.actor_role, e.command_id, e.schema_version, data, e.prev_hash, e.hash)

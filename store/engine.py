@@ -11,6 +11,9 @@ from sqlalchemy.engine import URL, make_url
 
 # Long enough to ride out another writer's transaction, short enough to surface a stuck one.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A PostgreSQL server that does not answer is reported after this long, rather than after the
+# operating system's TCP timeout (minutes); a URL's own connect_timeout wins.
+POSTGRES_CONNECT_TIMEOUT_S = 5
 
 # Connections carrying this execution option are about to write.
 _WRITE = "pathways_write"
@@ -28,19 +31,31 @@ def normalise_url(url: str | URL) -> URL:
     return parsed
 
 
-def make_engine(url: str | URL, pool_size: int | None = None, max_overflow: int | None = None) -> Engine:
+def make_engine(
+    url: str | URL, pool_size: int | None = None, max_overflow: int | None = None,
+    lock_wait_seconds: float | None = None,
+) -> Engine:
     """An engine for ``url``; `pool_size` and `max_overflow` size its connection pool
     (None keeps SQLAlchemy's defaults, 5 and 10). An in-memory SQLite database has a pool of
-    its own kind that takes neither, so they are ignored there."""
+    its own kind that takes neither, so they are ignored there. `lock_wait_seconds`: how long
+    a statement waits for another transaction's lock before failing (SQLite's busy timeout,
+    30 s unless given; PostgreSQL's lock_timeout, the server's unless given)."""
     parsed = normalise_url(url)
     pool = {}
     if not (parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")):
         pool = {k: v for k, v in (("pool_size", pool_size), ("max_overflow", max_overflow)) if v is not None}
+    connect_args = {}
+    if parsed.get_backend_name() == "postgresql":
+        if "connect_timeout" not in parsed.query:
+            connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
+        if lock_wait_seconds is not None:
+            connect_args["options"] = f"-c lock_timeout={int(lock_wait_seconds * 1000)}"
     # Bound parameters carry event data about children; keep them out of error messages,
     # which end up in logs.
-    engine = create_engine(parsed, hide_parameters=True, **pool)
+    engine = create_engine(parsed, hide_parameters=True, connect_args=connect_args, **pool)
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+        busy_ms = SQLITE_BUSY_TIMEOUT_MS if lock_wait_seconds is None else int(lock_wait_seconds * 1000)
+        _configure_sqlite(engine, busy_ms)
     return engine
 
 
@@ -58,7 +73,7 @@ def for_writing(engine: Engine) -> Engine:
     return engine.execution_options(**{_WRITE: True})
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
     # The sqlite3 driver's own transaction handling defers BEGIN and never issues
     # BEGIN IMMEDIATE, so SQLAlchemy takes over, as its SQLite documentation describes
     # ("Enabling Non-Legacy SQLite Transactional Modes").
@@ -69,7 +84,7 @@ def _configure_sqlite(engine: Engine) -> None:
         try:
             # WAL lets readers carry on while a writer holds the lock.
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             # Off by default in SQLite; on, so later foreign keys hold as on PostgreSQL.
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:

@@ -55,3 +55,10 @@ def is_deterministic(error: BaseException) -> bool:
             return sqlstate[:2] in _VALUE_CLASSES
         return isinstance(error, (DataError, IntegrityError)) and not isinstance(error, OperationalError)
     return isinstance(error, (ValueError, TypeError, KeyError))
+class CommandIdReused(Exception):
+    """The command id is recorded as answering another request in this LA (R7)."""
+
+    def __init__(self, local_authority: str, command_id: str) -> None:
+        self.local_authority = local_authority
+        self.command_id = command_id
+        super().__init__(f"command id {command_id} of LA {local_authority} answered another request")

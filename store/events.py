@@ -38,6 +38,12 @@ R5  Hash chain per stream. Each event's ``prev_hash`` is the previous event's ``
 
 R6  The outbox insert is idempotent on notification id: a notification whose id is
     already in the outbox is skipped, delivered or not.
+
+R7  Idempotency keys. With ``request`` (the client's request the batch answers: its LA,
+    command id and canonical hash), the batch records which request the LA's command id
+    answered, in the same transaction (R1). If that command id is recorded as answering
+    another request (another stream or hash), ``CommandIdReused`` is raised and nothing is
+    written. A retry (R2) writes nothing, its request included.
 """
 
 from __future__ import annotations
@@ -48,12 +54,13 @@ from typing import Callable, Sequence
 
 import structlog
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
-from store import append_sql, chain, log, outbox, read_models
+from store import append_sql, chain, command_requests, log, outbox, read_models
 from store.engine import for_writing
 from store.errors import EventIdConflict, StaleVersion
-from store.records import DeadlineRow, JourneySummary, NewEvent, Notification, StoredEvent
-from store.schema import events as events_table
+from store.records import CommandRequest, DeadlineRow, JourneySummary, NewEvent, Notification, StoredEvent
+from store.schema import command_requests as command_requests_table, events as events_table
 from store.validation import check_columns, json_ready_text
 from store.verify import Verification, verify_log
 
@@ -92,18 +99,19 @@ class EventStore:
         summary: JourneySummary | None = None,
         deadlines: Sequence[DeadlineRow] | None = None,
         notifications: Sequence[Notification] = (),
+        request: CommandRequest | None = None,
     ) -> list[StoredEvent]:
         events = list(events)
         notifications = list(notifications)
-        data_json = _validate(stream, expected_version, events, summary, deadlines, notifications)
+        data_json = _validate(stream, expected_version, events, summary, deadlines, notifications, request)
         recorded_at = self._now()
 
         stored = self._append_at_known_head(
-            stream, expected_version, events, data_json, recorded_at, summary, deadlines, notifications
+            stream, expected_version, events, data_json, recorded_at, summary, deadlines, notifications, request
         )
         if stored is None:
             stored, retried = self._append_checked(
-                stream, expected_version, events, data_json, recorded_at, summary, deadlines, notifications
+                stream, expected_version, events, data_json, recorded_at, summary, deadlines, notifications, request
             )
             if retried:
                 logger.info("append_retry_ignored", stream=stream, events=len(stored))
@@ -122,7 +130,7 @@ class EventStore:
         self, stream: str, expected_version: int, events: list[NewEvent], data_json: list[str],
         recorded_at: datetime,
         summary: JourneySummary | None, deadlines: Sequence[DeadlineRow] | None,
-        notifications: list[Notification],
+        notifications: list[Notification], request: CommandRequest | None,
     ) -> list[StoredEvent] | None:
         """The usual append: the caller is right about the stream's head, and the batch is
         new (store/append_sql.py); None if it finds anything unusual, with nothing written."""
@@ -134,7 +142,7 @@ class EventStore:
         try:
             first = append_sql.append_at_head(
                 self._engine, APPEND_LOCK_KEY, expected_version, head_hash, batch, data_json,
-                summary, deadlines, notifications,
+                summary, deadlines, notifications, request,
             )
         except append_sql.NotAtHead:
             return None
@@ -144,9 +152,9 @@ class EventStore:
         self, stream: str, expected_version: int, events: list[NewEvent], data_json: list[str],
         recorded_at: datetime,
         summary: JourneySummary | None, deadlines: Sequence[DeadlineRow] | None,
-        notifications: list[Notification],
+        notifications: list[Notification], request: CommandRequest | None,
     ) -> tuple[list[StoredEvent], bool]:
-        """R1-R6 step by step under the append lock, where retries, stale versions and id
+        """R1-R7 step by step under the append lock, where retries, stale versions and id
         conflicts are told apart. Returns the stored events and whether they were stored
         before (a retry)."""
         with self._writer.begin() as connection:
@@ -159,6 +167,8 @@ class EventStore:
             actual = current[0] if current is not None else 0
             if actual != expected_version:
                 raise StaleVersion(stream, expected_version, actual)
+            if request is not None:
+                command_requests.claim(connection, stream, request)
 
             stored = _chain(
                 stream,
@@ -195,6 +205,23 @@ class EventStore:
     @property
     def engine(self) -> Engine:
         return self._engine
+
+    def recorded_request(self, local_authority: str, command_id: str) -> tuple[str, str] | None:
+        """R7: the (stream, request hash) the LA's command id answered, or None."""
+        with self._engine.connect() as connection:
+            return command_requests.recorded(connection, local_authority, command_id)
+
+    def takes_appends(self) -> bool:
+        """Whether an append would get the append lock now (R4), within the engine's lock
+        wait; nothing is written. False when the database is locked or cannot be reached."""
+        try:
+            with self._writer.connect() as connection:
+                connection.begin()  # SQLite: BEGIN IMMEDIATE takes the write lock
+                _serialise_appends(connection)
+                connection.rollback()
+        except DBAPIError:
+            return False
+        return True
 
     def read_stream(self, stream: str, after_version: int = 0) -> list[StoredEvent]:
         with self._engine.connect() as connection:
@@ -250,6 +277,7 @@ def _validate(
     summary: JourneySummary | None,
     deadlines: Sequence[DeadlineRow] | None,
     notifications: list[Notification],
+    request: CommandRequest | None,
 ) -> list[str]:
     """Everything that can be checked without the database, so that a refused append
     never reaches it (R1 makes it harmless, but the errors would differ by engine).
@@ -276,6 +304,8 @@ def _validate(
         read_models.validate_deadlines(stream, deadlines)
     for notification in notifications:
         outbox.validate(notification)
+    if request is not None:
+        check_columns(command_requests_table, {"stream": stream, **vars(request)})
     return data_json
 
 

@@ -19,6 +19,16 @@ class NewEvent:
     data: dict[str, Any]  # JSON-ready: str, int, bool, None, list and dict only
 
 
+@dataclass(frozen=True)
+class CommandRequest:
+    """The client's request a batch answers (R7): its LA, its command id (the idempotency
+    key) and the canonical hash of the request (api/idempotency.py)."""
+
+    local_authority: str
+    command_id: str
+    request_hash: str
+
+
 class StoredEvent(NamedTuple):
     """An event as the log holds it. A named tuple rather than a frozen dataclass: every
     read of the log builds one per row, and a tuple is built several times faster."""

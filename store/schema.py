@@ -349,3 +349,17 @@ dashboard_sessions = Table(
     Index("ix_dashboard_sessions_seen_at", "seen_at"),
     Index("ix_dashboard_sessions_created_at", "created_at"),
 )
+
+
+# --- command requests (migration 0009; store/events.py R7) --------------------------------------
+
+# Which request each command id of an LA answered, written with the command's events: the
+# idempotency key's fingerprint (api/idempotency.py), compared when the id is sent again.
+command_requests = Table(
+    "command_requests",
+    metadata,
+    Column("local_authority", String(3), primary_key=True),
+    Column("command_id", String(64), primary_key=True),
+    Column("stream", String(64), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+)

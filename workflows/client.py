@@ -59,7 +59,8 @@ class JourneyClient:
     async def start(self, request: dict) -> dict:
         """Start a journey (or answer a retried start) with update-with-start.
 
-        `request`: command_id, actor, local_authority, young_person, referral_date.
+        `request`: command_id, actor, local_authority, young_person, referral_date (and the
+        client's request_hash, api/idempotency.py, where the HTTP API sends it).
         """
         la = request["local_authority"]
         referral = date.fromisoformat(str(request["referral_date"]))
@@ -71,6 +72,8 @@ class JourneyClient:
             "referral_date": referral.isoformat(),
             "policy": to_data(policy_in_force(self.settings.timescale_policy, referral)),
         }
+        if request.get("request_hash"):
+            command["request_hash"] = request["request_hash"]
         start = WithStartWorkflowOperation(
             JourneyWorkflow.run,
             JourneyInput(

@@ -12,15 +12,18 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.runtime import Runtime
-from temporalio.service import TLSConfig
+from temporalio.service import RetryConfig, RPCError, RPCStatusCode, TLSConfig
 
 from sealing.codec import sealing_converter
 from sealing.keys import provider_for
 from settings import Settings
 
 CONNECT_TIMEOUT = timedelta(seconds=10)
+# For a client that answers people (the HTTP API): a call Temporal cannot take fails after a
+# few quick retries (about half a second) instead of the SDK's default ten (about 10 s).
+PROMPT_RETRIES = RetryConfig(max_retries=3, max_elapsed_time_millis=2000)
 
 
 class TemporalUnreachable(Exception):
@@ -43,9 +46,11 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     )
 
 
-async def connect(settings: Settings, *, runtime: Runtime | None = None, tracer_provider=None) -> Client:
+async def connect(settings: Settings, *, runtime: Runtime | None = None, tracer_provider=None,
+                  lazy: bool = False, retry_config: RetryConfig | None = None) -> Client:
     """A client for the settings' Temporal address and namespace, traced when tracing is on
-    (workers made from it trace too)."""
+    (workers made from it trace too). `lazy`: connect on the first call, so that a process
+    whose Temporal is down still starts (the HTTP API answers reads, and 503 for the rest)."""
     from observability.tracing import temporal_interceptors
 
     try:
@@ -59,11 +64,24 @@ async def connect(settings: Settings, *, runtime: Runtime | None = None, tracer_
             connect_timeout=CONNECT_TIMEOUT,
             interceptors=list(temporal_interceptors(tracer_provider)),
             runtime=runtime,
+            lazy=lazy,
+            **({"retry_config": retry_config} if retry_config else {}),
         )
     except TemporalUnreachable:
         raise
     except Exception as err:
         raise TemporalUnreachable(describe_failure(settings, err)) from err
+
+
+def temporal_unavailable(err: BaseException) -> bool:
+    """Whether `err` says Temporal could not be reached or did not answer in time (rather
+    than that it answered): an outcome that is not known, which a retry may learn."""
+    if isinstance(err, (TemporalUnreachable, WorkflowUpdateRPCTimeoutOrCancelledError)):
+        return True
+    if isinstance(err, RPCError):
+        return err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
+    # A lazy client's first call to a server that is not there.
+    return isinstance(err, RuntimeError) and str(err).startswith("Failed client connect")
 
 
 def describe_failure(settings: Settings, err: Exception) -> str:

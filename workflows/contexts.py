@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.model import Actor
     from workflows.local_time import london_date, wake_time
 
-from workflows.journey import CLOCK, PERSIST_RETRY, PERSIST_TIMEOUT, START_GRACE, event_id, journey_id_for
+from workflows.journey import CLOCK, PERSIST_RETRY, PERSIST_TIMEOUT, START_GRACE, command_request, event_id, journey_id_for
 from workflows.refusals import (
     VALUE_CHECKS_PATCH, clock_wake, persisted, refusal, refusing_the_unforeseen,
 )
@@ -140,7 +140,7 @@ class ContextWorkflow:
             check_values = workflow.patched(VALUE_CHECKS_PATCH)  # as in JourneyWorkflow._handle
             try:
                 command, events = self._decide(request, parse, check_values)
-                stored = await self._persist(command.command_id, command.actor, events)
+                stored = await self._persist(command.command_id, command.actor, events, request.get("request_hash"))
             except DomainError as err:
                 raise refusal(err, self._case.case_id) from None
             answer = {"case_id": self._case.case_id, "events": stored, "state": self._view()}
@@ -164,8 +164,10 @@ class ContextWorkflow:
                 workflow.logger.warning("context clock refused: %s", err.code)
                 self._clock_refused_on = today
 
-    async def _persist(self, command_id: str, actor: Actor, events: list) -> list[dict]:
+    async def _persist(self, command_id: str, actor: Actor, events: list, request_hash: str | None = None) -> list[dict]:
         case, request = refusing_the_unforeseen(lambda: self._append_request(command_id, actor, events))
+        if request_hash:  # the client's request, recorded under its command id (store/events.py R7)
+            request["request"] = command_request(self._input.local_authority, command_id, request_hash)
         stored = await persisted(workflow.execute_local_activity(
             PERSIST_JOURNEY_EVENTS, request,
             start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=PERSIST_RETRY, result_type=list,

@@ -7,6 +7,14 @@ since validation (otherwise it takes the validator's decision), then awaits the 
 activity that appends the events and updates the read models in one transaction, within the
 same workflow task. Between commands the run loop sleeps until the next reminder or due
 date, and records what the clock finds as events of its own.
+
+The clock judges only after a quiet period without commands (`settle_seconds`), and silence
+the client could not break is not quiet: in runs started under RECOVERY_PATCH a timer handled
+long after it fell due (the worker, Temporal or the database was down, so no command could be
+taken) grants the quiet period again, commands that got to the workflow while the clock
+waited for its lock go first, and the clock's append gives way rather than hold the lock
+while the database keeps it waiting (then it looks again, backing off, and once the log takes
+appends it grants the quiet period again before recording anything).
 """
 
 from __future__ import annotations
@@ -18,9 +26,10 @@ from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError as ActivityTimedOut
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import PERSIST_JOURNEY_EVENTS
+    from activities.names import CHECK_LOG_TAKES_APPENDS, PERSIST_JOURNEY_EVENTS
     from domain.calendar import WorkingDayCalendar
     from domain.codec import from_data, to_data
     from domain.commands import ObserveDay, StartJourney, parse_command
@@ -56,8 +65,22 @@ SPREAD_WAKES_PATCH = "spread-wakes-over-small-hours"
 # command older journeys' histories accepted (a ROTH conference needs an independent chair
 # from the pool); runs recorded before it replay their start without the rule.
 PRACTICE_RULES_PATCH = "roth-practice-rules"
+# Runs started under this patch give the commands a client sent first place before the
+# clock records what it finds, also after an outage (see the module's docstring). Asked once,
+# when a run starts: runs recorded before it replay, and go on, as they ran.
+RECOVERY_PATCH = "clock-gives-way-after-recovery"
 PERSIST_TIMEOUT = timedelta(seconds=30)
 PERSIST_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
+# The clock's append is tried once: when the database does not take it promptly (the worker
+# bounds its wait, activities/journey.py), the clock gives way and looks again later.
+GIVE_WAY_RETRY = RetryPolicy(maximum_attempts=1)
+# How a local activity's failure reaches the workflow (its own error, not always wrapped).
+ACTIVITY_FAILED = (ActivityError, ApplicationError, ActivityTimedOut)
+# Between looks at a database that did not take the clock's append: from the quiet period,
+# doubling up to this.
+DATABASE_BACKOFF_MAX = timedelta(minutes=5)
+# What the clock did when it looked (_observe_clock).
+OBSERVED, COMMANDS_FIRST, DATABASE_BUSY = "observed", "commands first", "database busy"
 
 LA_ATTRIBUTE = SearchAttributeKey.for_keyword("PathwaysLocalAuthority")
 PATHWAY_ATTRIBUTE = SearchAttributeKey.for_keyword("PathwaysPathway")
@@ -108,11 +131,14 @@ class JourneyWorkflow:
         # The validator's decision, kept for the handler (see _decide).
         self._validated: tuple | None = None
         self._changed = False
+        # Commands waiting for the lock or holding it (the clock gives way to them).
+        self._commands_in_hand = 0
         self._updates_this_run = 0
         # The day the log last refused what the clock found (see _observe_clock).
         self._clock_refused_on: date | None = None
         # Asked here, not where the start is decided: validators may not record a patch.
         self._practice_rules = workflow.patched(PRACTICE_RULES_PATCH)
+        self._clock_gives_way = workflow.patched(RECOVERY_PATCH)
 
     @workflow.run
     async def run(self, input: JourneyInput) -> dict:
@@ -120,19 +146,28 @@ class JourneyWorkflow:
             if not await self._wait_for(self._started, START_GRACE):
                 return {"started": False}
         while not self._state.closed:
-            await self._observe_clock()
+            looked = await self._observe_clock()
             if self._state.closed:
                 break
             if self._time_to_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._carry_over())
+            if looked == COMMANDS_FIRST:
+                await self._settle(afresh=True)
+                continue
+            if looked == DATABASE_BUSY:
+                await self._wait_for_database()
+                continue
             today = self._today()
             wake = clock_wake(next_wake(self._state, self._state.policy, self._calendar, today),
                               self._clock_refused_on, today)
             timeout = None if wake is None else max(self._wake_time(wake) - workflow.now(), timedelta(seconds=1))
             self._changed = False
+            since = workflow.now()
             if await self._wait_for(lambda: self._changed or self._time_to_continue_as_new(), timeout):
                 await self._settle()
+            elif self._handled_late(since, timeout):
+                await self._settle(afresh=True)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._view()
 
@@ -149,11 +184,51 @@ class JourneyWorkflow:
         except asyncio.TimeoutError:
             return False
 
-    async def _settle(self) -> None:
-        quiet = timedelta(seconds=self._input.settle_seconds)
-        while self._changed and not self._state.closed and not self._time_to_continue_as_new():
+    async def _settle(self, afresh: bool = False) -> None:
+        """Wait until `settle_seconds` pass without a command, if one has been taken since the
+        last wait (or, `afresh`, in any case). A quiet period whose timer was handled long
+        after it fell due was not quiet, and is waited again."""
+        quiet = self._quiet_period()
+        again = afresh
+        while (self._changed or again) and not self._state.closed and not self._time_to_continue_as_new():
             self._changed = False
-            await self._wait_for(lambda: self._changed, quiet)
+            since = workflow.now()
+            again = not await self._wait_for(lambda: self._changed, quiet) and self._handled_late(since, quiet)
+
+    def _quiet_period(self) -> timedelta:
+        return timedelta(seconds=self._input.settle_seconds)
+
+    def _handled_late(self, since: datetime, timeout: timedelta | None) -> bool:
+        """Whether a timer set at `since` for `timeout` is being handled more than a quiet
+        period after it fell due: the worker, Temporal or the database under it was down,
+        and no client could send the commands the quiet period waits for."""
+        quiet = self._quiet_period()
+        if not self._clock_gives_way or timeout is None or quiet <= timedelta(0):
+            return False
+        return workflow.now() - (since + timeout) > quiet
+
+    async def _wait_for_database(self) -> None:
+        """After the database did not take the clock's append: look again, backing off,
+        until the log takes appends (or a command's append shows that it does), then grant
+        the quiet period afresh: the clients the outage turned away are sending again."""
+        delay = max(self._quiet_period(), timedelta(seconds=1))
+        while not self._state.closed and not self._time_to_continue_as_new():
+            self._changed = False
+            if await self._wait_for(lambda: self._changed or self._time_to_continue_as_new(), delay):
+                break
+            if await self._log_takes_appends():
+                break
+            delay = min(delay * 2, DATABASE_BACKOFF_MAX)
+        await self._settle(afresh=True)
+
+    async def _log_takes_appends(self) -> bool:
+        try:
+            return await workflow.execute_local_activity(
+                CHECK_LOG_TAKES_APPENDS, start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=GIVE_WAY_RETRY,
+                result_type=bool,
+            )
+        except ACTIVITY_FAILED:
+            return False
 
     # --- commands ------------------------------------------------------------------------
 
@@ -217,6 +292,13 @@ class JourneyWorkflow:
 
     async def _handle(self, request: dict, parse) -> dict:
         self._updates_this_run += 1  # every update counts towards Temporal's per-run limit
+        self._commands_in_hand += 1
+        try:
+            return await self._handle_in_turn(request, parse)
+        finally:
+            self._commands_in_hand -= 1
+
+    async def _handle_in_turn(self, request: dict, parse) -> dict:
         async with self._lock:
             command_id = request.get("command_id")
             if command_id in self._answers:
@@ -231,7 +313,8 @@ class JourneyWorkflow:
             check_values = workflow.patched(VALUE_CHECKS_PATCH)
             try:
                 command, events = self._decide(request, parse, check_values)
-                stored, view = await self._persist(command.command_id, command.actor, events)
+                stored, view = await self._persist(command.command_id, command.actor, events,
+                                                   request_hash=request.get("request_hash"))
             except DomainError as err:
                 # Nothing was written and the state is as it was: the next command is taken.
                 raise refusal(err, self._state.journey_id) from None
@@ -243,35 +326,54 @@ class JourneyWorkflow:
 
     # --- the clock -----------------------------------------------------------------------
 
-    async def _observe_clock(self) -> None:
+    async def _observe_clock(self) -> str:
+        """Record what the day brings (OBSERVED), unless commands got to the workflow while
+        the clock waited for the lock or are queued behind it (COMMANDS_FIRST: they were sent
+        before its judgement), or the database kept its append waiting (DATABASE_BUSY)."""
         async with self._lock:
+            if self._clock_gives_way and (self._changed or self._commands_in_hand):
+                return COMMANDS_FIRST
             today = self._today()
             if self._clock_refused_on == today:
-                return
+                return OBSERVED
             # The version makes the id unique for each append the clock makes on one day.
             command = ObserveDay(f"clock:{today.isoformat()}:v{self._state.version}", CLOCK, today)
             try:
                 events = decide(self._state, command, today, self._calendar)
-                if events:
+                if events and not self._clock_gives_way:
                     await self._persist(command.command_id, CLOCK, events)
+                elif events:
+                    try:
+                        await self._persist(command.command_id, CLOCK, events, give_way=True)
+                    except ACTIVITY_FAILED:
+                        return DATABASE_BUSY
             except DomainError as err:
                 # What the clock finds is made of dates the journey already holds, so this
                 # should never happen; if it does, the journey goes on taking commands and
                 # the clock looks again tomorrow (not every second, nor never again).
                 workflow.logger.warning("journey clock refused: %s", err.code)
                 self._clock_refused_on = today
+            return OBSERVED
 
     # --- persistence ---------------------------------------------------------------------
 
-    async def _persist(self, command_id: str, actor: Actor, events: list) -> tuple[list[dict], dict]:
-        """Append `events` with the read models; the stored events and the journey's view."""
+    async def _persist(self, command_id: str, actor: Actor, events: list, give_way: bool = False,
+                       request_hash: str | None = None) -> tuple[list[dict], dict]:
+        """Append `events` with the read models; the stored events and the journey's view.
+        `give_way`: tried once, failing (ACTIVITY_FAILED) if the database keeps it waiting.
+        `request_hash`: the client's request's (api/idempotency.py), recorded with the events
+        under the LA's command id (store/events.py R7)."""
         state, request, summary = refusing_the_unforeseen(lambda: self._append_request(command_id, actor, events))
+        if give_way:
+            request["give_way"] = True
+        if request_hash:
+            request["request"] = command_request(state.local_authority, command_id, request_hash)
         if workflow.patched(LOCAL_PERSIST_PATCH):
             # Safe to run again: a retry (or a replacement worker's rerun after a crash)
             # finds its event ids stored and writes nothing.
             stored = await persisted(workflow.execute_local_activity(
-                PERSIST_JOURNEY_EVENTS, request,
-                start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=PERSIST_RETRY, result_type=list,
+                PERSIST_JOURNEY_EVENTS, request, start_to_close_timeout=PERSIST_TIMEOUT,
+                retry_policy=GIVE_WAY_RETRY if give_way else PERSIST_RETRY, result_type=list,
             ))
         else:
             stored = await persisted(workflow.execute_activity(
@@ -368,3 +470,8 @@ class JourneyWorkflow:
             answers={k: {"journey_id": self._answers[k]["journey_id"], "events": self._answers[k]["events"]} for k in recent},
             command_ids=sorted(self._seen),
         )
+
+
+def command_request(local_authority: str, command_id: str, request_hash: str) -> dict:
+    """What the append records of the client's request (store/events.py R7)."""
+    return {"local_authority": local_authority, "command_id": command_id, "request_hash": request_hash}

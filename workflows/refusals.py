@@ -17,8 +17,8 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import NOT_RECORDABLE
-    from domain.errors import DomainError
+    from activities.names import COMMAND_ID_REUSED, NOT_RECORDABLE
+    from domain.errors import DomainError, command_id_reused
 
 T = TypeVar("T")
 
@@ -42,7 +42,8 @@ def refusing_the_unforeseen(decide: Callable[[], T]) -> T:
 
 
 async def persisted(append: Awaitable[T]) -> T:
-    """`append`'s result; a refusal if the event log cannot store the batch as it is."""
+    """`append`'s result; a refusal if the event log cannot store the batch as it is, or holds
+    its command id as another request's."""
     try:
         return await append
     except (ActivityError, ApplicationError) as err:
@@ -52,6 +53,9 @@ async def persisted(append: Awaitable[T]) -> T:
         if isinstance(cause, ApplicationError) and cause.type == NOT_RECORDABLE:
             raise DomainError(NOT_RECORDABLE, "The event log cannot store what this command records "
                                               "(a value the database refuses); nothing was recorded.") from None
+        if isinstance(cause, ApplicationError) and cause.type == COMMAND_ID_REUSED:
+            # The log holds this command id as the answer to another request (store R7).
+            raise command_id_reused() from None
         raise
 
 

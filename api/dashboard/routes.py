@@ -108,7 +108,7 @@ def sign_in_page(request: Request, signed_out: str = "", svc: Services = Depends
 def sign_in(
     request: Request, token: str = Form(""), csrf: str = Form(""), svc: Services = Depends(services),
 ) -> Response:
-    if not sessions_.csrf_matches(request, csrf):
+    if not sessions_.csrf_matches(request, csrf, svc.codec.ring):
         return _sign_in_form(request, error="Your sign-in form had expired. Please paste your access token again.", status=400)
     token = token.strip()
     who = svc.identity.resolve(token) if token else None
@@ -529,9 +529,9 @@ def _to_sign_in() -> Response:
 
 
 def _sign_in_form(request: Request, error: str | None = None, message: str | None = None, status: int = 200) -> Response:
-    csrf = sessions_.new_csrf()
+    csrf = sessions_.new_csrf(request.app.state.services.codec.ring)
     response = _render(request, "sign_in.html", {"error": error, "message": message, "csrf": csrf, "who": None}, status)
-    sessions_.set_cookie(response, request, sessions_.CSRF_COOKIE, csrf, max_age=3600)
+    sessions_.set_cookie(response, request, sessions_.CSRF_COOKIE, csrf, max_age=sessions_.CSRF_LIFETIME)
     return response
 
 

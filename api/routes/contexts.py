@@ -17,6 +17,10 @@ found).
 A context's answer lists journeys (`linked_journeys`): each one listed is recorded in the
 access log (api/access.py) as `context_linked`, with the context id as the detail. A
 context's own case is about a place or a group, not a young person, and is not recorded.
+
+Commands are idempotent as journeys' are (api/idempotency.py: the same command_id with
+another request answers 409 `command_id_reused`) and answered 2xx only with their events in
+the log (api/outcomes.py).
 """
 
 from __future__ import annotations
@@ -28,11 +32,12 @@ from datetime import date
 from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from api import access, schemas
+from api import access, idempotency, schemas
 from api.auth import REFER, actor, check_may_send, principal
 from api.errors import ApiError, NOT_FOUND_CODES, context_not_found
 from api.identity import Principal
 from api.logging import note
+from api.outcomes import sent_or_recorded
 from api.routes.journeys import MALFORMED, UNAUTHENTICATED, answered, links, refused
 from api.routes.manager import calendar as la_calendar, la_today
 from api.services import Services, services
@@ -87,19 +92,23 @@ async def refer_context(
     command_id = str(command.command_id)
     note(request, command_id=command_id, command_type=REFER, context_id=command.context_id)
     check_may_send(who, REFER)
-    case_id = journey_id_for(context_workflow_id(who.local_authority, command.context_id), command_id)
-    replay = await run_in_threadpool(_answer_from_log, svc, case_id, command_id, calendar, la_today(request))
+    fingerprint = await idempotency.fingerprint(request)
+    la, today = who.local_authority, la_today(request)
+    case_id = journey_id_for(context_workflow_id(la, command.context_id), command_id)
+    replay, recorded = await run_in_threadpool(
+        lambda: (_answer_from_log(svc, case_id, command_id, calendar, today), svc.store.recorded_request(la, command_id)))
+    idempotency.check(recorded, fingerprint)
     if replay is not None:
         return replay
     try:
-        answer = await svc.contexts.refer({
-            "command_id": command_id, "actor": actor(who), "local_authority": who.local_authority,
+        answer = await sent_or_recorded(svc.contexts.refer({
+            "command_id": command_id, "actor": actor(who), "local_authority": la,
             "context_id": command.context_id, "kind": command.kind, "name": command.name,
-            "referred_on": command.referred_on.isoformat(),
-        })
+            "referred_on": command.referred_on.isoformat(), "request_hash": fingerprint,
+        }), lambda: _recorded_answer(svc, la, command_id, calendar, today))
     except CommandRefused as err:
         raise _error(err) from None
-    return await run_in_threadpool(_contract_answer, svc, answer, command_id)
+    return await run_in_threadpool(_contract_answer, svc, answer, command_id, la, fingerprint)
 
 
 @router.post(
@@ -139,14 +148,20 @@ async def send_context_command(
         if await _case(svc, la, context_id) is None:
             raise context_not_found() from None
         raise
+    fingerprint = await idempotency.fingerprint(request)
+    idempotency.check(await run_in_threadpool(svc.store.recorded_request, la, command_id), fingerprint)
     fields = to_data(command.model_dump(exclude={"command_id"}))
+    today = la_today(request)
     try:
-        answer = await svc.contexts.send(la, context_id, {**fields, "command_id": command_id, "actor": actor(who)})
+        answer = await sent_or_recorded(
+            svc.contexts.send(la, context_id, {**fields, "command_id": command_id, "actor": actor(who),
+                                               "request_hash": fingerprint}),
+            lambda: _recorded_answer(svc, la, command_id, calendar, today))
     except CommandRefused as err:
         if err.code not in GONE:
             raise _error(err) from None
         return await _after_the_case(request, svc, calendar, la, context_id, command_id, err)
-    return await run_in_threadpool(_contract_answer, svc, answer, command_id)
+    return await run_in_threadpool(_contract_answer, svc, answer, command_id, la, fingerprint)
 
 
 @router.get("/contexts/{context_id}", response_model=schemas.ContextAnswerRead,
@@ -240,7 +255,10 @@ def _error(err: CommandRefused) -> ApiError:
     return ApiError(404 if err.code in NOT_FOUND_CODES else 409, err.code, err.message)
 
 
-def _contract_answer(svc: Services, answer: dict, command_id: str) -> dict:
+def _contract_answer(svc: Services, answer: dict, command_id: str, local_authority: str, fingerprint: str) -> dict:
+    """The answer in the contract's shape; 409 if it is another request's (sent at the same
+    time with the same command_id)."""
+    idempotency.check(svc.store.recorded_request(local_authority, command_id), fingerprint)
     case_id = answer["case_id"]
     events = answer["events"]
     if answer.get("duplicate"):
@@ -250,8 +268,18 @@ def _contract_answer(svc: Services, answer: dict, command_id: str) -> dict:
     return {"case_id": case_id, "events": events, "state": answer["state"]}
 
 
-def _answer_from_log(svc: Services, case_id: str, command_id: str, calendar: WorkingDayCalendar,
+def _recorded_answer(svc: Services, local_authority: str, command_id: str, calendar: WorkingDayCalendar,
                      today: date) -> dict | None:
+    """For a command whose sending failed (api/outcomes.py): its answer from the log, found
+    through the case its command_id was recorded with, or None."""
+    recorded = svc.store.recorded_request(local_authority, command_id)
+    if recorded is None:
+        return None
+    return _answer_from_log(svc, recorded[0], command_id, calendar, today, only_if_closed=False)
+
+
+def _answer_from_log(svc: Services, case_id: str, command_id: str, calendar: WorkingDayCalendar,
+                     today: date, only_if_closed: bool = True) -> dict | None:
     """A retry that reaches a case whose workflow has finished (it closed) is answered from
     the log: the command's events and the case as it now stands. A retry while the case is
     open goes to the workflow, which returns its first answer exactly."""
@@ -259,7 +287,7 @@ def _answer_from_log(svc: Services, case_id: str, command_id: str, calendar: Wor
     if not events:
         return None
     case = ctx.fold(ctx.decode(e.type, e.occurred_on, e.data) for e in svc.store.read_stream(case_id))
-    if not case.closed:
+    if only_if_closed and not case.closed:
         return None
     return {"case_id": case_id, "events": [event_view(e) for e in events],
             "state": ctx.context_view(case, calendar, today)}

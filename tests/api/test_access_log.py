@@ -229,16 +229,25 @@ async def test_a_read_that_cannot_be_recorded_fails_and_hands_nothing_over(http,
         raise OperationalError("INSERT INTO access_log", {}, Exception("disk full"))
 
     monkeypatch.setattr("api.access.record_access", broken)
-    # A client that gets the 500 the service answers (the in-process transport would re-raise).
+    # The database failing is answered 503 (send it again shortly), as it is down; any other
+    # failure 500 (the in-process transport would re-raise that one).
     transport = httpx.ASGITransport(app=http._transport.app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://pathways.test") as client:
         for url in (f"/v1/journeys/{jid}", f"/v1/journeys/{jid}/events", "/v1/journeys?limit=500"):
             answer = await client.get(url, headers=system.headers())
-            assert answer.status_code == 500 and answer.json()["error"]["code"] == "internal_error", url
+            assert answer.status_code == 503 and answer.json()["error"]["code"] == "database_unavailable", url
             assert child not in answer.text and jid not in answer.text
         answer = await client.post(f"/v1/journeys/{jid}/commands", headers=system.headers(),
                                    json=command("record_strategy_discussion", occurred_on=today, outcome="s47_cp"))
-        assert answer.status_code == 500 and child not in answer.text
+        assert answer.status_code == 503 and child not in answer.text
+
+        def failing(engine, entries):
+            raise ValueError("not a database failure")
+
+        monkeypatch.setattr("api.access.record_access", failing)
+        answer = await client.get(f"/v1/journeys/{jid}", headers=system.headers())
+        assert answer.status_code == 500 and answer.json()["error"]["code"] == "internal_error"
+        assert child not in answer.text and jid not in answer.text
 
 
 # --- reading the log --------------------------------------------------------------------------

@@ -110,7 +110,8 @@ async def test_openapi_is_served_with_examples_of_requests_and_answers(http):
         assert operation["security"] == [{"HTTPBearer": []}], path
         if method == "post":
             assert has_example(operation["requestBody"]["content"]["application/json"]), path
-        expected = {"401"} | ({"404"} if "{journey_id}" in path else set()) | ({"409", "422"} if method == "post" else set())
+        expected = ({"401", "503"} | ({"404"} if "{journey_id}" in path else set())
+                    | ({"409", "422"} if method == "post" else set()))
         assert expected <= set(operation["responses"]), (path, operation["responses"].keys())
         for status, response in operation["responses"].items():
             assert has_example(response["content"]["application/json"]), (method, path, status)
@@ -128,7 +129,11 @@ async def test_openapi_is_served_with_examples_of_requests_and_answers(http):
         StartJourney.model_validate(example["value"])
     # The refusal codes a caller can branch on are documented with their examples.
     refusals = spec["paths"]["/v1/journeys/{journey_id}/commands"]["post"]["responses"]["409"]["content"]["application/json"]["examples"]
-    assert {"strategy_discussion_required", "date_in_future", "journey_closed", "not_allowed_for_role"} <= set(refusals)
+    assert {"strategy_discussion_required", "date_in_future", "journey_closed", "not_allowed_for_role",
+            "command_id_reused"} <= set(refusals)
+    unavailable = spec["paths"]["/v1/journeys/{journey_id}/commands"]["post"]["responses"]["503"]
+    assert set(unavailable["content"]["application/json"]["examples"]) == {"temporal_unavailable", "database_unavailable"}
+    assert "Retry-After" in unavailable["headers"]
 
 
 # --- start ------------------------------------------------------------------------------
@@ -399,10 +404,12 @@ async def test_a_retried_command_returns_the_first_answer_and_records_once(api):
     sd = command("record_strategy_discussion", occurred_on=today, outcome="s47_roth")
     first = await api.post(jid, sd)
     assert first.status_code == 200
-    # Retries, one of them at the same time as another, and one with a changed body: each
-    # gets the first answer, and nothing is recorded twice.
-    retries = await asyncio.gather(api.post(jid, sd), api.post(jid, sd), api.post(jid, {**sd, "outcome": "s47_cp"}))
+    # Retries, one of them at the same time as another: each gets the first answer, and
+    # nothing is recorded twice. The same command_id with a changed body is refused.
+    retries = await asyncio.gather(api.post(jid, sd), api.post(jid, sd))
     assert all(r.status_code == 200 and r.json() == first.json() for r in retries)
+    changed = await api.post(jid, {**sd, "outcome": "s47_cp"})
+    assert changed.status_code == 409 and changed.json()["error"]["code"] == "command_id_reused"
     chronology = await api.events(jid)
     assert [e["type"] for e in chronology] == ["JourneyStarted", "StrategyDiscussionHeld"]
     assert [e["command_id"] for e in chronology].count(sd["command_id"]) == 1

@@ -53,3 +53,5 @@ def test_lateness_is_measured_from_the_due_time_of_each_settle_timer():
         _event(10, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, t0 + timedelta(seconds=5, milliseconds=450)),
     ]
     assert scale.settle_timer_lateness(events) == [{"fired_ms": 20.0, "picked_up_ms": 300.0, "handled_ms": 450.0}]
+    # Only the timers the measured commands armed: not the quiet period after the start.
+    assert scale.settle_timer_lateness(events, since=t0 + timedelta(seconds=1)) == []

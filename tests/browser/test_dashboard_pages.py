@@ -268,6 +268,41 @@ async def test_a_sign_in_posted_from_elsewhere_is_refused(browser, tokens):
 
 
 @pytest.mark.slow
+async def test_a_sign_in_with_a_csrf_pair_the_caller_chose_is_refused(browser, tokens):
+    # Double-submit alone would take any value the caller put in both the cookie and the form.
+    browser.cookies.set(sessions.CSRF_COOKIE, "chosen-by-the-caller", domain="dashboard.test", path="/dashboard")
+    answer = await browser.post("/dashboard/sign-in", data={"token": tokens[("manager", "873")],
+                                                             "csrf": "chosen-by-the-caller"})
+    assert answer.status_code == 400
+    assert not any(c.startswith(sessions.COOKIE + "=") for c in answer.headers.get_list("set-cookie"))
+
+
+class _Posted:
+    """A sign-in post as csrf_matches reads it: its cookies."""
+
+    def __init__(self, cookie: str | None) -> None:
+        self.cookies = {} if cookie is None else {sessions.CSRF_COOKIE: cookie}
+
+
+def test_only_a_csrf_token_this_service_made_lately_is_taken():
+    from sealing.keys import KeyRing
+
+    ring, now = KeyRing.new(), 1_800_000_000
+    made = sessions.new_csrf(ring, now=now)
+    assert sessions.csrf_matches(_Posted(made), made, ring, now=now + 60)
+    assert not sessions.csrf_matches(_Posted(None), made, ring, now=now)  # a cross-site post: no cookie
+    assert not sessions.csrf_matches(_Posted(made), sessions.new_csrf(ring, now=now), ring, now=now)
+    assert not sessions.csrf_matches(_Posted(made), made, ring, now=now + sessions.CSRF_LIFETIME + 1)
+    assert not sessions.csrf_matches(_Posted(made), made, KeyRing.new(), now=now)  # another service's
+    key_id, issued, nonce, mac = made.split(".")
+    for forged in (f"{key_id}.{int(issued) + 3600}.{nonce}.{mac}", f"{key_id}.{issued}.{nonce}x.{mac}",
+                   f"{key_id}.{issued}.{nonce}", "no dots at all", f"nokey.{issued}.{nonce}.{mac}"):
+        assert not sessions.csrf_matches(_Posted(forged), forged, ring, now=now), forged
+    # A form made before the ring was rotated still signs in while its key is in the ring.
+    assert sessions.csrf_matches(_Posted(made), made, ring.rotated(), now=now + 60)
+
+
+@pytest.mark.slow
 async def test_static_files_are_served_and_nothing_else(browser, app):
     css = await browser.get("/dashboard/static/dashboard.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,33 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ports import free_port, free_port_pair
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(sys.executable).parent.parent
-
-
-def free_port_pair() -> int:
-    """A port p with p and p + 1000 free (Temporal's gRPC and UI ports)."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port + 1000 < 65535:
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", port + 1000))
-                    return port
-                except OSError:
-                    continue
-    raise RuntimeError("no free ports")
-
-
-def free_port(*taken: int) -> int:
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in taken:
-            return port
 
 
 def printed_tokens(output: str) -> dict[str, str]:

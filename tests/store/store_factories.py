@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, func, select, text
 
 from store.records import DeadlineRow, JourneySummary, NewEvent, Notification
-from store.schema import deadlines, events, journeys, outbox
+from store.schema import command_requests, deadlines, events, journeys, outbox
 
 LOCAL_AUTHORITY = "202"
-TABLES = (events, journeys, deadlines, outbox)
+TABLES = (events, journeys, deadlines, outbox, command_requests)
 
 
 def new_journey_id() -> str:

@@ -156,7 +156,7 @@ def test_r1_missing_required_values_are_refused_before_the_database_sees_them(
         store.append(journey_id, 0, batch, notifications=notifications)
 
     assert secret not in str(refused.value)
-    assert row_counts(store_engine) == {"events": 0, "journeys": 0, "deadlines": 0, "outbox": 0}
+    assert row_counts(store_engine) == {"events": 0, "journeys": 0, "deadlines": 0, "outbox": 0, "command_requests": 0}
 
 
 def test_r1_a_failed_append_leaves_no_gap_in_positions(store: EventStore, journey: str) -> None:
@@ -624,6 +624,6 @@ def test_read_models_are_validated_too(store: EventStore, store_engine: Engine) 
             notifications=[notification(journey_id, "e", payload={"due": 1.5})],
         )
 
-    assert row_counts(store_engine) == {"events": 0, "journeys": 0, "deadlines": 0, "outbox": 0}
+    assert row_counts(store_engine) == {"events": 0, "journeys": 0, "deadlines": 0, "outbox": 0, "command_requests": 0}
 
 

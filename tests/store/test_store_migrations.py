@@ -15,10 +15,10 @@ from store.migrations import alembic_config
 from store.schema import metadata
 from store_factories import new_events, new_journey_id
 
-HEAD = "0008"
+HEAD = "0009"
 TABLES = {
     "events", "journeys", "deadlines", "outbox", "roth_chairs", "checkpoints", "access_log", "population_baselines",
-    "dashboard_sessions",
+    "dashboard_sessions", "command_requests",
 }
 
 
@@ -106,6 +106,8 @@ def test_the_app_role_keeps_exactly_its_grants_through_a_downgrade_and_upgrade(
         "population_baselines": {"SELECT", "INSERT"},
         # Sign-in credentials that expire, not records: created, refreshed and deleted.
         "dashboard_sessions": {"SELECT", "INSERT", "UPDATE", "DELETE"},
+        # Which request a command id answered: recorded with its events, never changed.
+        "command_requests": {"SELECT", "INSERT"},
     }
     assert privileges() == expected
 

@@ -75,3 +75,40 @@ def test_the_webhook_allow_list_round_trips_and_only_the_embedded_default_allows
     assert Settings.from_env({"PATHWAYS_DATA_DIR": str(tmp_path)}).webhook_allowed_hosts == ()
     with pytest.raises(SystemExit, match="PATHWAYS_WEBHOOK_ALLOWED_HOSTS: '10.0.0.0/33' is neither"):
         Settings.from_env({"PATHWAYS_WEBHOOK_ALLOWED_HOSTS": "10.0.0.0/33"})
+
+
+def test_pathways_up_takes_the_operators_settings_that_make_sense_on_one_machine(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from cli.service import settings_for
+    from settings import EMBEDDED_FROM_ENV
+
+    env = {
+        "PATHWAYS_CIN_VALIDATOR_PYTHON": "/opt/cin-validator/bin/python",
+        "PATHWAYS_WEBHOOK_ALLOWED_HOSTS": "hooks.la.internal,10.20.0.0/16",
+        "PATHWAYS_TIMESCALE_POLICY": "roth-cadence",
+        "PATHWAYS_CLOSURE_DAYS": "2026-12-24",
+        "PATHWAYS_MAX_CACHED_WORKFLOWS": "123",
+        # Not taken: the embedded default runs its own Temporal and database, and keeps its keys.
+        "PATHWAYS_DATABASE_URL": "postgresql://elsewhere/pathways",
+        "PATHWAYS_TEMPORAL_ADDRESS": "temporal.elsewhere:7233",
+        "PATHWAYS_ID_KEY": "ab" * 32,
+        "PATHWAYS_MIGRATE_ON_START": "0",
+    }
+    settings = Settings.embedded_with_env(tmp_path, 7300, env)
+    assert settings.cin_validator_python == Path("/opt/cin-validator/bin/python")
+    # Named hosts are allowed beside this machine, which the embedded default allows.
+    assert settings.webhook_allowed_hosts == ("127.0.0.0/8", "::1", "hooks.la.internal", "10.20.0.0/16")
+    assert (settings.timescale_policy, settings.max_cached_workflows) == ("roth-cadence", 123)
+    assert [d.isoformat() for d in settings.closure_days] == ["2026-12-24"]
+    embedded = Settings.embedded(tmp_path, 7300)
+    assert (settings.database_url, settings.temporal_address, settings.id_key, settings.migrate_on_start) == (
+        embedded.database_url, embedded.temporal_address, embedded.id_key, embedded.migrate_on_start)
+    assert Settings.embedded_with_env(tmp_path, 7300, {}) == embedded
+    assert "database_url" not in EMBEDDED_FROM_ENV and "temporal_address" not in EMBEDDED_FROM_ENV
+    # The CLI on the embedded default's folder reads the same (`pathways report` runs the validator).
+    for name, value in env.items():
+        if name != "PATHWAYS_DATABASE_URL":
+            monkeypatch.setenv(name, value)
+    monkeypatch.delenv("PATHWAYS_DATABASE_URL", raising=False)
+    assert settings_for(tmp_path).cin_validator_python == Path("/opt/cin-validator/bin/python")

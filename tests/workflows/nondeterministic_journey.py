@@ -34,7 +34,7 @@ class NondeterministicJourneyWorkflow(JourneyWorkflow):
     async def run(self, input: JourneyInput) -> dict:
         return await super().run(input)
 
-    async def _persist(self, command_id, actor, events):
+    async def _persist(self, command_id, actor, events, **options):
         # The deliberate change: wait a second before appending.
         await workflow.sleep(timedelta(seconds=1))
-        return await super()._persist(command_id, actor, events)
+        return await super()._persist(command_id, actor, events, **options)

@@ -203,12 +203,30 @@ async def context_case_with_a_missed_conference(s: Service):
     return referred["workflow_id"], referred["case_id"]
 
 
+async def back_filled_journey_with_a_miss(s: Service):
+    """A journey back-filled by its case system under the clock that gives way (runs started
+    after RECOVERY_PATCH): started with a referral weeks old and its strategy discussion sent
+    straight after (the clock waits for the quiet period after each), the initial conference
+    recorded missed once the quiet period passed, then held late."""
+    t0 = await s.clock.today()
+    answer = await s.journeys.start(start_request(child(5), t0.replace(year=t0.year - 15), t0 - timedelta(days=40)))
+    wf, jid = answer["workflow_id"], answer["journey_id"]
+    await s.journeys.send(wf, command("record_strategy_discussion", occurred_on=t0 - timedelta(days=30), outcome="s47_cp"))
+    await s.env.sleep(timedelta(minutes=1))
+    while not any(e.type == "DeadlineMissed" for e in s.store.read_stream(jid)):
+        await asyncio.sleep(0.2)
+    await s.journeys.send(wf, command("record_initial_conference", occurred_on=t0 - timedelta(days=2), decision="plan",
+                                      categories=["neglect"]))
+    return wf, jid
+
+
 SCENARIOS = {
     "roth_journey_to_the_end_of_its_plan": roth_journey_to_the_end_of_its_plan,
     "cp_to_roth_and_back": cp_to_roth_and_back,
     "eighteenth_birthday_with_a_transition_plan": eighteenth_birthday_with_a_transition_plan,
     "journey_continued_as_new": journey_continued_as_new,
     "context_case_with_a_missed_conference": context_case_with_a_missed_conference,
+    "back_filled_journey_with_a_miss": back_filled_journey_with_a_miss,
 }
 
 
