@@ -41,12 +41,13 @@ from activities.names import PERSIST_JOURNEY_EVENTS
 from sealing.codec import SealingCodec, open_all
 from workflows.checkpoints import CheckpointWorkflow
 from workflows.contexts import ContextWorkflow, context_workflow_id
-from workflows.journey import JourneyWorkflow, event_id, journey_id_for
+from workflows.decider_workflow import event_id, stream_id_for
+from workflows.journey import JourneyWorkflow
 from workflows.notifications import NotificationDelivery, NotificationSweeper
 
 # The SDK core's name for local activity markers.
 LOCAL_ACTIVITY_MARKER = "core_local_activity"
-# Updates that open a stream: its id is journey_id_for(workflow id, the update's command id).
+# Updates that open a stream: its id is stream_id_for(workflow id, the update's command id).
 OPENING_UPDATES = ("start_journey", "refer_context")
 # How often a running journey's histories are fetched again when the log is ahead of them
 # (a command that committed after the fetch).
@@ -125,7 +126,7 @@ def _streams_named(history: WorkflowHistory) -> list[str]:
             if request.name in OPENING_UPDATES and workflow_id:
                 args = _payloads.from_payloads(list(request.args.payloads)) if request.args.payloads else []
                 if args and isinstance(args[0], dict) and args[0].get("command_id"):
-                    named.append(journey_id_for(workflow_id, str(args[0]["command_id"])))
+                    named.append(stream_id_for(workflow_id, str(args[0]["command_id"])))
         elif e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
             marker = e.marker_recorded_event_attributes
             if marker.marker_name == LOCAL_ACTIVITY_MARKER and "result" in marker.details:

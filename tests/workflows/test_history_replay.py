@@ -35,7 +35,7 @@ from support import command, start_request
 from temporal_fixtures import chair_the_case
 from workflows.client import ContextClient
 from workflows.contexts import ContextWorkflow
-from workflows.journey import event_id
+from workflows.decider_workflow import event_id
 from workflows.notifications import NotificationDelivery, NotificationSweeper
 
 HISTORIES = Path(__file__).parent / "histories"
