@@ -41,7 +41,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
-from audit.replay import events_in_history, workflow_runs  # noqa: E402
+from workflows.replay import events_in_history, workflow_runs  # noqa: E402
 from domain.calendar import WorkingDayCalendar, birthday  # noqa: E402
 from sealing.keys import KeyRing  # noqa: E402
 from settings import Settings, configure_logging  # noqa: E402

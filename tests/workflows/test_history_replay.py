@@ -1,4 +1,4 @@
-"""Temporal history against the log (audit/replay.py, `pathways audit replay`).
+"""Temporal history against the log (workflows/replay.py, `pathways audit replay`).
 
 The recorded histories in histories/ (written by record_histories.py: a ROTH journey to the
 end of its plan, a CP->ROTH->CP transfer, an 18th birthday with a transition plan, a journey
@@ -26,7 +26,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
-from audit.replay import compare_events, events_in_history, replay_journey, replayer
+from workflows.replay import compare_events, events_in_history, replay_journey, replayer
 from cli.audit_replay import add_replay_parser, replay_main
 from nondeterministic_journey import FaithfulJourneyWorkflow, NondeterministicJourneyWorkflow
 from store.engine import make_engine

@@ -23,6 +23,10 @@ attributed to the stream whose derivation gives its id, or to none. Runs recorde
 the patch persisted with a regular activity: their ``ActivityTaskScheduled`` events carry
 the whole request (stream, expected version, the events with their ids), counted once the
 matching ``ActivityTaskCompleted`` shows the append committed.
+
+It lives beside the workflows it replays, above them, rather than in audit/: audit/ (the
+log's checkpoints and proofs) sits below the activities that write checkpoints, and a tool
+there that imports the workflows would close a loop between the packages.
 """
 
 from __future__ import annotations
