@@ -138,6 +138,7 @@ class DeciderWorkflow:
         raise NotImplementedError
 
     def _clock_command(self, command_id: str, today: date):
+        """The command by which the clock asks the rules what `today` brings."""
         raise NotImplementedError
 
     def _append_request(self, command_id: str, actor: Actor, events: list) -> tuple[Any, dict, Any]:
@@ -161,6 +162,7 @@ class DeciderWorkflow:
         return wake_time(day, workflow.info().workflow_id)
 
     def _persists_in_workflow_task(self) -> bool:
+        """False where a run recorded its appends as activity tasks (old journeys' runs)."""
         return True
 
     # --- the run loop ----------------------------------------------------------------------
