@@ -13,9 +13,10 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, StrictBool
 
 from api.fields import RecordDate, record_text, whole_number
-from api.schemas.common import CommandIn, ContextId, ContextKind, LaCode, ShortText, StaffId, Strict, Text
+from api.schemas.common import CommandIn, ContextId, ContextKind, LaCode, ShortText, StaffId, Strict, Text, discriminated
 from domain import census
 from domain import plans
+from domain.commands import SENT_COMMAND_TYPES
 from domain.model import CONSENT_DECISIONS, CONSENT_SCOPES, ETHNICITIES, HARM_TYPES, MEETINGS, PARTICIPANTS
 from domain.weighting import MAX_WEIGHT, WEIGHTED_AT
 
@@ -247,18 +248,11 @@ class CorrectEvent(CommandIn):
     reason: Text
 
 
-Command = Annotated[
-    Union[RecordStrategyDiscussion, RecordInitialConference, RecordCoreGroup, RecordVisit,
-          RecordReviewConference, ExtendDeadline, CloseJourney, ChangePolicy,
-          AllocateCase, AssignChair, RecordContextWeighting, UpdatePlan, RecordParticipation,
-          RecordConsent, RecordTransitionPlan, RecordCensusDetails, RecordAssessment, CorrectEvent],
-    Field(discriminator="type"),
-]
-COMMAND_TYPES = ("record_strategy_discussion", "record_initial_conference", "record_core_group", "record_visit",
-                 "record_review_conference", "extend_deadline", "close_journey", "change_policy",
-                 "allocate_case", "assign_chair", "record_context_weighting", "update_plan", "record_participation",
-                 "record_consent", "record_transition_plan", "record_census_details", "record_assessment",
-                 "correct_event")
+COMMAND_TYPES = SENT_COMMAND_TYPES
+Command = discriminated(COMMAND_TYPES, (
+    RecordStrategyDiscussion, RecordInitialConference, RecordCoreGroup, RecordVisit, RecordReviewConference,
+    ExtendDeadline, CloseJourney, ChangePolicy, AllocateCase, AssignChair, RecordContextWeighting, UpdatePlan,
+    RecordParticipation, RecordConsent, RecordTransitionPlan, RecordCensusDetails, RecordAssessment, CorrectEvent))
 
 COMMAND_EXAMPLES = {
     "correction": {"summary": "correct_event: the conference's minutes were dated wrongly", "value": {

@@ -4,7 +4,7 @@ of every request body, the error answers, and the helpers that attach OpenAPI ex
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,6 +33,16 @@ class CommandIn(Strict):
     """A command sent to an open journey or context case: the caller's id makes a retry safe."""
 
     command_id: UUID
+
+
+def discriminated(names: tuple[str, ...], models: tuple[type[CommandIn], ...]):
+    """The body that takes one of `models`, told apart by `type`, in the order of `names`
+    (the domain's command names). A model for a command the domain has no name for, or a
+    name with no model, fails the import: the contract cannot drift from the rules unseen."""
+    by_name = {get_args(model.model_fields["type"].annotation)[0]: model for model in models}
+    if sorted(by_name) != sorted(names) or len(by_name) != len(models):
+        raise TypeError(f"command shapes for {sorted(by_name)}, but the domain names {sorted(names)}")
+    return Annotated[Union[tuple(by_name[name] for name in names)], Field(discriminator="type")]
 
 
 def example_config(value: dict) -> ConfigDict:

@@ -4,13 +4,13 @@ commands, as the journeys' do theirs), and what the contexts resource answers.""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, Union
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.fields import RecordDate, record_text
-from api.schemas.common import CommandIn, ContextId, ShortText, Strict, Text, example_config
+from api.schemas.common import CommandIn, ContextId, ShortText, Strict, Text, discriminated, example_config
 from api.schemas.events import EVENT_EXAMPLE, Event
 from api.schemas.journeys import JOURNEY_ID
 from domain import contexts as ctx
@@ -60,9 +60,8 @@ class CloseContext(CommandIn):
     reason: Literal[ctx.CLOSE_REASONS]  # type: ignore[valid-type]
 
 
-ContextCommand = Annotated[
-    Union[RecordContextConference, RecordContextAction, CloseContext], Field(discriminator="type")]
-CONTEXT_COMMAND_TYPES = ("record_context_conference", "record_context_action", "close_context")
+CONTEXT_COMMAND_TYPES = ctx.SENT_CONTEXT_COMMAND_TYPES
+ContextCommand = discriminated(CONTEXT_COMMAND_TYPES, (RecordContextConference, RecordContextAction, CloseContext))
 
 CONTEXT_COMMAND_EXAMPLES = {
     "context conference": {"summary": "record_context_conference", "value": {
