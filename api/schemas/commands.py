@@ -14,25 +14,28 @@ from pydantic import ConfigDict, Field, StrictBool
 
 from api.fields import RecordDate, record_text, whole_number
 from api.schemas.common import CommandIn, ContextId, ContextKind, LaCode, ShortText, StaffId, Strict, Text, discriminated
-from domain import census
-from domain import plans
+from domain import census, corrections, plans
 from domain.commands import SENT_COMMAND_TYPES
-from domain.model import CONSENT_DECISIONS, CONSENT_SCOPES, ETHNICITIES, HARM_TYPES, MEETINGS, PARTICIPANTS
+from domain.model import (
+    CATEGORIES, CLOSE_REASONS, CONSENT_DECISIONS, CONSENT_SCOPES, DEADLINE_KINDS, ETHNICITIES, HARM_TYPES,
+    INITIAL_CONFERENCE_DECISIONS, MEETINGS, PARTICIPANTS, REVIEW_DECISIONS, SEXES, STEP_DOWNS, STRATEGY_OUTCOMES,
+)
+from domain.timescales import POLICY_FAMILIES
 from domain.weighting import MAX_WEIGHT, WEIGHTED_AT
 
-Sex = Literal["M", "F", "U"]
+# The value sets are the domain's words, so the contract offers exactly what the rules accept.
+Sex = Literal[SEXES]  # type: ignore[valid-type]
 Ethnicity = Literal[ETHNICITIES]  # type: ignore[valid-type]
-Category = Literal["physical", "emotional", "sexual", "neglect"]
-StepDown = Literal["child_in_need", "early_help", "none"]
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+StepDown = Literal[STEP_DOWNS]  # type: ignore[valid-type]
 # Every kind the contract names; the rules refuse one that is not open (deadline_not_open),
 # the eighteenth birthday included.
-DeadlineKind = Literal["initial_conference", "first_core_group", "core_group", "review_conference", "visit",
-                       "eighteenth_birthday"]
+DeadlineKind = Literal[DEADLINE_KINDS]  # type: ignore[valid-type]
 Meeting = Literal[MEETINGS]  # type: ignore[valid-type]
 Participant = Literal[PARTICIPANTS]  # type: ignore[valid-type]
 Need = Literal[plans.NEEDS]  # type: ignore[valid-type]
 # Whom an action is aimed at: the young person, the family, or a context of the latest weighting.
-Target = Union[Literal["young_person", "family"], ContextId]
+Target = Union[Literal[plans.YOUNG_PERSON, plans.FAMILY], ContextId]
 # The LA's child id (CIN census LAchildID): letters, digits and . _ / -, beginning with a letter
 # or a digit. It is written into exports opened in spreadsheets, where a first `=`, `+`, `-` or
 # `@` would run as a formula; and it names the child in URLs and files, so nothing invisible.
@@ -69,7 +72,7 @@ START_EXAMPLES = {"a referral": {"summary": "Start a journey at referral", "valu
 class RecordStrategyDiscussion(CommandIn):
     type: Literal["record_strategy_discussion"]
     occurred_on: RecordDate
-    outcome: Literal["s47_roth", "s47_cp", "child_in_need", "early_help", "no_further_action"]
+    outcome: Literal[STRATEGY_OUTCOMES]  # type: ignore[valid-type]
     harm_types: list[Literal[HARM_TYPES]] = Field(  # type: ignore[valid-type]
         default_factory=list, description="the harm the discussion found: serious_youth_violence, cce, cse, "
                                           "peer_abuse, intimate_partner_abuse, online_abuse, other")
@@ -78,7 +81,7 @@ class RecordStrategyDiscussion(CommandIn):
 class RecordInitialConference(CommandIn):
     type: Literal["record_initial_conference"]
     occurred_on: RecordDate
-    decision: Literal["plan", "no_plan"]
+    decision: Literal[INITIAL_CONFERENCE_DECISIONS]  # type: ignore[valid-type]
     categories: list[Category] = Field(default_factory=list, description="with `plan`: one or more")
     step_down: StepDown | None = Field(None, description="with `no_plan`: required")
 
@@ -97,7 +100,7 @@ class RecordVisit(CommandIn):
 class RecordReviewConference(CommandIn):
     type: Literal["record_review_conference"]
     occurred_on: RecordDate
-    decision: Literal["continue", "transfer_to_roth", "transfer_to_cp", "end_plan"]
+    decision: Literal[REVIEW_DECISIONS]  # type: ignore[valid-type]
     categories: list[Category] = Field(default_factory=list, description="optional: the plan's categories from now on")
     step_down: StepDown | None = Field(None, description="with `end_plan`: required")
 
@@ -114,13 +117,13 @@ class ExtendDeadline(CommandIn):
 class CloseJourney(CommandIn):
     type: Literal["close_journey"]
     occurred_on: RecordDate
-    reason: Literal["transferred_out", "looked_after", "died", "moved_to_adult_services", "other"]
+    reason: Literal[CLOSE_REASONS]  # type: ignore[valid-type]
     note: Text | None = None
 
 
 class ChangePolicy(CommandIn):
     type: Literal["change_policy"]
-    policy: Literal["national", "roth-cadence"]
+    policy: Literal[POLICY_FAMILIES]  # type: ignore[valid-type]
 
 
 # --- ROTH practice: allocation and chairs, context weighting, the plan, voices, adulthood ---
@@ -242,7 +245,7 @@ class CorrectEvent(CommandIn):
 
     type: Literal["correct_event"]
     event_id: record_text(64, min_length=1)  # type: ignore[valid-type]
-    field: Literal["occurred_on", "categories", "outcome"]
+    field: Literal[corrections.FIELDS]  # type: ignore[valid-type]
     value: record_text(32) | list[Category]  # type: ignore[valid-type]
     # An empty reason is the rules' refusal (409 reason_required), as for extensions.
     reason: Text

@@ -108,7 +108,7 @@ CONTEXT_LIST_EXAMPLE = {"min_open_journeys": 2, "contexts": [
 
 
 class ContextDeadline(BaseModel):
-    kind: Literal["context_conference", "context_review"]
+    kind: Literal[ctx.CONTEXT_CONFERENCE, ctx.CONTEXT_REVIEW]
     due_on: date
     reminder_on: date
     status: Literal["open", "missed"]

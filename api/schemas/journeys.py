@@ -10,8 +10,11 @@ from pydantic import BaseModel, Field
 
 from api.schemas.common import example_config
 from api.schemas.events import EVENT_EXAMPLE, Event
+from domain import deadlines
+from domain.model import PATHWAYS, STAGES
+from domain.weighting import FAMILY_SIDE, OUTSIDE_SIDE
 
-Stage = Literal["referral", "section_47", "plan", "closed"]
+Stage = Literal[STAGES]  # type: ignore[valid-type]
 
 JOURNEY_ID = "0f3c6a55-1b7e-5c2d-9a4f-8e6d2b1c0a97"
 
@@ -60,7 +63,7 @@ class Deadline(BaseModel):
     due_on: date = Field(description="the working due date: an approved extension moves it")
     original_due_on: date = Field(description="the statutory due date, kept for timeliness reporting")
     reminder_on: date | None = None
-    status: Literal["open", "met", "missed", "extended"]
+    status: Literal[deadlines.STATUSES]  # type: ignore[valid-type]
     met_on: date | None = None
 
 
@@ -89,7 +92,7 @@ class ContextWeighting(BaseModel):
     occurred_on: date
     at: str
     contexts: list[WeightedContext]
-    most_influential: Literal["family", "outside"] | None = Field(
+    most_influential: Literal[FAMILY_SIDE, OUTSIDE_SIDE] | None = Field(
         description="where the most influential context is; null when the family and an outside context tie")
 
 
@@ -146,7 +149,7 @@ class JourneyState(BaseModel):
     local_authority: str
     young_person: YoungPerson
     referral_date: date | None = None
-    pathway: Literal["roth", "cp"] | None
+    pathway: Literal[PATHWAYS] | None  # type: ignore[valid-type]
     stage: str
     plan: Plan | None
     deadlines: list[Deadline]
@@ -161,7 +164,7 @@ class JourneyState(BaseModel):
     allocation: Allocation | None = Field(None, description="who holds the case (allocate_case)")
     chair: str | None = Field(None, description="the case's chair from the LA's pool (assign_chair)")
     context_weightings: list[ContextWeighting] = Field(default_factory=list, description="every weighting, oldest first")
-    transfer_prompt: Literal["roth", "cp"] | None = Field(
+    transfer_prompt: Literal[PATHWAYS] | None = Field(  # type: ignore[valid-type]
         None, description="the pathway the next conference should consider transferring to, after the most "
                           "influential context moved between the family and outside it; a prompt, never a transfer")
     care_plan: CarePlan | None = Field(None, description="the plan under the three headings, as last made (update_plan)")
