@@ -13,7 +13,9 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, StrictBool
 
 from api.fields import RecordDate, record_text, whole_number
-from api.schemas.common import CommandIn, ContextId, ContextKind, LaCode, ShortText, StaffId, Strict, Text, discriminated
+from api.schemas.common import (
+    CommandIn, ContextId, ContextKind, LaCode, ShortText, StaffId, Strict, Text, discriminated,
+)
 from domain import census, corrections, plans
 from domain.commands import SENT_COMMAND_TYPES
 from domain.model import (
@@ -251,6 +253,7 @@ class CorrectEvent(CommandIn):
     reason: Text
 
 
+# Which commands a caller may send is the domain's to say; each has its shape above.
 COMMAND_TYPES = SENT_COMMAND_TYPES
 Command = discriminated(COMMAND_TYPES, (
     RecordStrategyDiscussion, RecordInitialConference, RecordCoreGroup, RecordVisit, RecordReviewConference,

@@ -60,6 +60,7 @@ class CloseContext(CommandIn):
     reason: Literal[ctx.CLOSE_REASONS]  # type: ignore[valid-type]
 
 
+# As for journeys, which commands a caller may send is the domain's to say.
 CONTEXT_COMMAND_TYPES = ctx.SENT_CONTEXT_COMMAND_TYPES
 ContextCommand = discriminated(CONTEXT_COMMAND_TYPES, (RecordContextConference, RecordContextAction, CloseContext))
 
