@@ -12,8 +12,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
+import pytest
+
 from api import schemas
-from domain import contexts
+from domain import contexts, deadlines
 from domain.views import journey_view, read_model_rows
 from store.records import JourneySummary
 from support import CALENDAR, run, start
@@ -48,3 +50,12 @@ def test_the_contracts_journey_state_is_the_domains_view() -> None:
 def test_the_contracts_context_case_is_the_domains_view() -> None:
     view = contexts.context_view(contexts.ContextCase(), CALENDAR, TODAY)
     assert set(schemas.ContextCase.model_fields) == set(view)
+
+
+@pytest.mark.parametrize(("model", "domain_cls"), [
+    (schemas.Deadline, deadlines.Deadline),
+    (schemas.ContextDeadline, contexts.ContextDeadline),
+    (schemas.ContextAction, contexts.ContextAction),
+], ids=lambda x: x.__module__.split(".")[0] + "." + x.__name__)
+def test_the_values_an_answer_shows_are_the_domains(model, domain_cls) -> None:
+    assert list(model.model_fields) == [f.name for f in dataclasses.fields(domain_cls)]
