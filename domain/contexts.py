@@ -98,6 +98,9 @@ CONTEXT_COMMAND_TYPES: dict[str, type] = {
     "record_context_action": RecordContextAction,
     "close_context": CloseContext,
 }
+# What callers send an open context case: a referral has a door of its own (and the clock's
+# ObserveContextDay is the workflow's, so it has no contract name).
+SENT_CONTEXT_COMMAND_TYPES = tuple(name for name, cls in CONTEXT_COMMAND_TYPES.items() if cls is not ReferContext)
 
 
 # --- events ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ OPEN = "open"
 MET = "met"
 MISSED = "missed"
 EXTENDED = "extended"
+STATUSES = (OPEN, MET, MISSED, EXTENDED)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from domain.deadlines import MISSED, Deadline, open_deadlines
 from domain.errors import DomainError
 from domain.model import (
     ADULTHOOD, CATEGORIES, CLOSE_REASONS, CLOSED, CONSENT_DECISIONS, CONSENT_SCOPES, CP, EIGHTEENTH_BIRTHDAY,
-    ETHNICITIES, HARM_TYPES, MEETINGS, NOT_STARTED, PARTICIPANTS, PLAN, REFERRAL, REVIEW_DECISIONS, ROLES, ROTH, SECTION_47,
+    ETHNICITIES, HARM_TYPES, INITIAL_CONFERENCE_DECISIONS, MEETINGS, NOT_STARTED, PARTICIPANTS, PLAN, REFERRAL,
+    REVIEW_DECISIONS, ROLES, ROTH, SECTION_47,
     SEXES, STEP_DOWNS, STRATEGY_OUTCOMES, CORE_GROUP, FIRST_CORE_GROUP, INITIAL_CONFERENCE, REVIEW_CONFERENCE,
     VISIT, Allocation, Consent, DeadlineKey, DeadlineRecord, Extension, JourneyState, Participation, Plan,
     initial_state,
@@ -205,7 +206,7 @@ def _initial_conference(state, cmd: c.RecordInitialConference, today, calendar):
         raise DomainError("strategy_discussion_required", "An initial conference needs a strategy discussion that opened a s.47 enquiry.")
     if state.stage == PLAN:
         raise DomainError("step_out_of_order", "The initial conference has already been held; record a review conference instead.")
-    _check_choice(cmd.decision, ("plan", "no_plan"), "conference decision")
+    _check_choice(cmd.decision, INITIAL_CONFERENCE_DECISIONS, "conference decision")
     _check_date(cmd.occurred_on, today, state.last_step_on, "initial conference", "strategy discussion")
     _check_chair(state, "initial conference")
     met = _met(state, today, calendar, (INITIAL_CONFERENCE,), cmd.occurred_on)
