@@ -2,7 +2,7 @@
 projections it feeds, on SQLite and PostgreSQL from one code path.
 
 `EventStore` here implements the port of store/port.py (`JourneyStore`: the log and the
-journey projections), whose requirements R1-R9 state what callers may rely on; the contract
+journey projections), whose requirements R1-R10 state what callers may rely on; the contract
 suite in tests/store checks each of them on both engines. What follows is how this store keeps
 the ones whose means differ by engine.
 
@@ -57,7 +57,7 @@ def utc_now() -> datetime:
 
 class EventStore:
     """Appends events with their projection updates and reads both back: store.port's
-    `JourneyStore`, whose requirements (R1-R9) each method keeps.
+    `JourneyStore`, whose requirements (R1-R10) each method keeps.
 
     Safe to share between threads: each call takes its own pooled connection.
     ``mark_delivered`` raises ``KeyError`` for a notification that was never enqueued.

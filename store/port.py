@@ -69,6 +69,11 @@ R9  Refused before the database. A batch or projection update that cannot be sto
     does not fit its column or is missing, data that is not plain JSON: floats, tuples, NUL,
     non-string keys, lone surrogates) raises ``ValueError`` before any statement runs, the
     same way on every engine, without quoting the values (they may name a child).
+
+R10 Append-only. A stored event is never changed or removed: the database itself refuses an
+    update or delete of the log, whatever the application does. Where the database has roles
+    (PostgreSQL), the one the service runs as can do everything above and cannot rewrite the
+    log, nor switch the refusal off.
 """
 
 from __future__ import annotations
@@ -83,7 +88,7 @@ from store.verify import Verification
 
 @runtime_checkable
 class EventStore(Protocol):
-    """The journeys' event log (R1-R9 above)."""
+    """The journeys' event log (R1-R10 above)."""
 
     def append(
         self,

@@ -1,4 +1,4 @@
-"""The store's contract suite: one test per behaviour the port promises (store/port.py, R1-R9),
+"""The store's contract suite: one test per behaviour the port promises (store/port.py, R1-R10),
 written once and run against each database engine.
 
 `EventStoreContract` is abstract: pytest collects it only through its subclasses in
@@ -81,7 +81,7 @@ def append_lock_held(engine: Engine) -> Iterator[None]:
 
 
 class EventStoreContract:
-    """R1-R9 of store/port.py. Subclasses give `store_url` (a fresh, migrated, empty database
+    """R1-R10 of store/port.py. Subclasses give `store_url` (a fresh, migrated, empty database
     of their engine) and `unreachable_url`."""
 
     def new_store(self, engine: Engine, clock: Callable[[], datetime] = utc_now) -> JourneyStore:
@@ -784,3 +784,31 @@ class EventStoreContract:
             event_store.append(new_journey_id(), 0, new_events(1), request=command_request(str(uuid.uuid4()), la="8730"))
         assert row_counts(store_engine)["events"] == 0
 
+    # --- R10: append-only ------------------------------------------------------------------
+
+    @pytest.fixture
+    def logged(self, event_store: JourneyStore) -> JourneyStore:
+        """A store whose log holds one journey of three events."""
+        journey_id = new_journey_id()
+        event_store.append(journey_id, 0, new_events(3))
+        return event_store
+
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "UPDATE events SET type = 'Rewritten' WHERE version = 2",
+            "UPDATE events SET data = data",
+            "DELETE FROM events WHERE version = 3",
+            "DELETE FROM events",
+        ],
+    )
+    def test_r10_the_trigger_refuses_updates_and_deletes(
+        self, logged: JourneyStore, store_engine: Engine, statement: str
+    ) -> None:
+        before = logged.read_all()
+
+        with pytest.raises(DBAPIError, match="events are append-only"):
+            with store_engine.begin() as connection:
+                connection.execute(text(statement))
+
+        assert logged.read_all() == before

@@ -2,7 +2,8 @@
 
 Each class pins `store_url` (tests/conftest.py) to its engine, so PostgreSQL runs here as
 everywhere else: on the server given, or on a throwaway one started for the session, never
-skipped. What only one engine has (a session time zone) is tested in its class alone.
+skipped. What only one engine has (a session time zone, roles and TRUNCATE) is tested in its
+class alone.
 """
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from contract import EventStoreContract
 from store import chain
 from store.engine import make_engine
-from store_factories import TickingClock, new_events, new_journey_id
+from store.port import JourneyStore
+from store_factories import TickingClock, deadline, new_events, new_journey_id, notification, summary
+
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
@@ -59,3 +64,53 @@ class TestPostgresEventStore(EventStoreContract):
         finally:
             writer.dispose()
             reader.dispose()
+
+    def test_r10_the_trigger_refuses_truncate(self, logged: JourneyStore, store_engine: Engine) -> None:
+        with pytest.raises(DBAPIError, match="events are append-only"):
+            with store_engine.begin() as connection:
+                connection.execute(text("TRUNCATE events"))
+
+        assert len(logged.read_all()) == 3
+
+    def test_r10_the_app_role_can_do_everything_the_store_does(self, app_engine: Engine) -> None:
+        store = self.new_store(app_engine)
+        journey_id = new_journey_id()
+        batch = new_events(2)
+
+        store.append(
+            journey_id,
+            0,
+            batch,
+            summary=summary(journey_id, 2),
+            deadlines=[deadline(1)],
+            notifications=[notification(journey_id, batch[0].event_id)],
+        )
+        store.append(journey_id, 2, new_events(1), summary=summary(journey_id, 3), deadlines=[])
+        store.mark_delivered(notification(journey_id, batch[0].event_id).notification_id)
+
+        with app_engine.connect() as connection:
+            assert connection.execute(text("SELECT current_user")).scalar_one() == "pathways_app"
+        assert store.stream_version(journey_id) == 3
+        assert store.journey(journey_id) == summary(journey_id, 3)
+        assert store.undelivered_notifications() == []
+        assert store.verify().ok
+
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "UPDATE events SET type = 'Rewritten'",
+            "DELETE FROM events",
+            "TRUNCATE events",
+            # Nor can it switch the triggers off: only the owner may alter the table.
+            "ALTER TABLE events DISABLE TRIGGER USER",
+        ],
+    )
+    def test_r10_the_app_role_is_not_permitted_to_change_events(
+        self, logged: JourneyStore, app_engine: Engine, statement: str
+    ) -> None:
+        with pytest.raises(DBAPIError) as refused:
+            with app_engine.begin() as connection:
+                connection.execute(text(statement))
+
+        assert refused.value.orig.sqlstate == INSUFFICIENT_PRIVILEGE
+        assert len(logged.read_all()) == 3
