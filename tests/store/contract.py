@@ -51,6 +51,7 @@ WRITERS = 8
 APPENDS_PER_WRITER = 15
 # R7: the canonical hashes of two different requests.
 HASH_A, HASH_B = "a" * 64, "b" * 64
+NOTHING_WRITTEN = {"events": 0, "journeys": 0, "deadlines": 0, "outbox": 0, "command_requests": 0}
 
 
 def snapshot(store: JourneyStore, engine: Engine, journey_id: str) -> tuple:
@@ -736,7 +737,7 @@ class EventStoreContract:
             store.append(journey_id, 0, batch, notifications=notifications)
 
         assert secret not in str(refused.value)
-        assert row_counts(store_engine) == {"events": 0, "journeys": 0, "deadlines": 0, "outbox": 0, "command_requests": 0}
+        assert row_counts(store_engine) == NOTHING_WRITTEN
 
     @pytest.mark.parametrize(
         "bad_append",
@@ -777,11 +778,13 @@ class EventStoreContract:
                 notifications=[notification(journey_id, "e", payload={"due": 1.5})],
             )
 
-        assert row_counts(store_engine) == {"events": 0, "journeys": 0, "deadlines": 0, "outbox": 0, "command_requests": 0}
+        assert row_counts(store_engine) == NOTHING_WRITTEN
 
     def test_r9_a_request_that_does_not_fit_is_refused_before_the_database(self, event_store, store_engine):
         with pytest.raises(ValueError, match="local_authority"):
-            event_store.append(new_journey_id(), 0, new_events(1), request=command_request(str(uuid.uuid4()), la="8730"))
+            event_store.append(
+                new_journey_id(), 0, new_events(1), request=command_request(str(uuid.uuid4()), la="8730")
+            )
         assert row_counts(store_engine)["events"] == 0
 
     # --- R10: append-only ------------------------------------------------------------------
