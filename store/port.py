@@ -4,11 +4,12 @@ Two protocols, because they change for different reasons. `EventStore` is the lo
 append is accepted or refused, and what reading it gives back. `JourneyProjections` is what
 managers and the delivery side read: the rows folded from the log. The append feeds both in
 one transaction, so its signature names the projection updates it takes; keeping a
-projection's rows is not the log's business beyond that.
+projection's rows is not the log's business beyond that. `JourneyStore` is both at once, as
+store/events.py provides them.
 
 The requirements below are numbered so that code, comments and tests can name the one they
-rely on. The contract suite (tests/store/contract.py) has one test class per engine, and each
-test is named after the requirement it checks. How store/events.py keeps those that depend on
+rely on. The contract suite (tests/store/contract.py) is written once and run on each engine,
+and each of its tests is named after the requirement it checks. How store/events.py keeps those that depend on
 the database engine (R1, R4, R7) is told where it does it.
 
 R1  One transaction. An append writes its events and the projection updates it is given
