@@ -43,6 +43,7 @@ from temporalio.worker import Replayer
 
 from activities.names import PERSIST_JOURNEY_EVENTS
 from sealing.codec import SealingCodec, open_all
+from store.port import JourneyStore
 from workflows.checkpoints import CheckpointWorkflow
 from workflows.contexts import ContextWorkflow, context_workflow_id
 from workflows.decider_workflow import event_id, stream_id_for
@@ -238,7 +239,7 @@ class JourneyNotFound(LookupError):
     pass
 
 
-async def replay_journey(client: Client, store, identifier: str, *, replay_with: Replayer | None = None) -> ReplayReport:
+async def replay_journey(client: Client, store: JourneyStore, identifier: str, *, replay_with: Replayer | None = None) -> ReplayReport:
     """Replay the runs of a journey's (or context case's) workflow with the current code and
     compare the events they produced with the log. `identifier` is a journey id (the
     stream's id), a context case id, or a workflow id. Raises JourneyNotFound if neither the
@@ -270,7 +271,7 @@ async def replay_journey(client: Client, store, identifier: str, *, replay_with:
     return report
 
 
-def _locate(store, identifier: str) -> tuple[str, str | None]:
+def _locate(store: JourneyStore, identifier: str) -> tuple[str, str | None]:
     """(workflow id, journey id or None if it is to be read from the history)."""
     summary = store.journey(identifier)
     if summary is not None:
