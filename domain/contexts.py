@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from domain.calendar import WorkingDayCalendar
 from domain.codec import from_data, to_data
-from domain.deadlines import working_days_before
+from domain.deadlines import status_on, working_days_before
 from domain.errors import DomainError
 from domain.model import Actor
 from domain.recordable import check_recordable
@@ -215,7 +215,7 @@ def next_conference(case: ContextCase, calendar: WorkingDayCalendar, today: date
     else:
         kind, due = CONTEXT_REVIEW, case.cadence.review.after(case.last_conference_on, calendar)
     reminder = working_days_before(calendar, due, case.cadence.reminder_working_days)
-    return ContextDeadline(kind, due, reminder, "missed" if today > due else "open")
+    return ContextDeadline(kind, due, reminder, status_on(kind, due, today))
 
 
 def next_wake(case: ContextCase, calendar: WorkingDayCalendar, today: date) -> date | None:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import Engine, select
@@ -48,21 +48,22 @@ from domain import plans
 from domain.calendar import WorkingDayCalendar
 from domain.disclosure import DEFAULT_THRESHOLD, TOTAL, suppress
 from domain.model import ETHNICITIES, HARM_TYPES, PATHWAYS, SEXES
+from domain.periods import MAX_MONTHS, months_in
 from domain.timeliness import DFE_BANDS
 from reports.cells import csv_row, written_as_text
-from reports.cohort import AGE_BANDS, BASELINE_GROUPS, counts, disproportionality, in_age_bands, roth_share_of_cp_plans
+from domain.ages import AGE_BANDS
+from reports.cohort import BASELINE_GROUPS, counts, disproportionality, in_age_bands, roth_share_of_cp_plans
 from reports.roth_dataset import dataset_rows
 from store import manager_queries
 from store.baselines import current_baselines
 from store.schema import journeys
 
 __all__ = [
-    "BREAKDOWNS", "LABELS", "MAX_MONTHS", "SUPPRESSED", "cohort_report", "grids", "load_cohort_report", "months_in",
+    "BREAKDOWNS", "LABELS", "SUPPRESSED", "cohort_report", "grids", "load_cohort_report",
     "to_csv", "to_xlsx",
 ]
 
 SUPPRESSED = "[c]"  # how the exports mark a suppressed entry
-MAX_MONTHS = 60  # the longest period reported: a timeliness measure is read per month
 PLANS = "plans"
 ON_TIME, LATE = "on_time", "late"
 WITHIN_15, OVER_15 = "within_15", "over_15"
@@ -173,18 +174,6 @@ def cohort_report(
         "timeliness": _timeliness(months, threshold),
         "plan_findings": _findings_table(rows, findings, threshold),
     }
-
-
-def months_in(period_from: date, period_to: date) -> list[tuple[date, date]]:
-    """The calendar months the period touches, each cut to the period: (first, last) days."""
-    months = []
-    first = period_from
-    while first <= period_to:
-        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        last = min(following - timedelta(days=1), period_to)
-        months.append((first, last))
-        first = following
-    return months
 
 
 def _groups(known: Sequence[str], counted: Mapping[str, int]) -> tuple[str, ...]:

@@ -45,10 +45,12 @@ from api.dashboard.reads import context_names, journey_views, young_people
 from api.identity import Principal
 from api.logging import note
 from api.routes.census import readiness_for
-from api.routes.reports import COHORT_REPORT, CSV, SVG, XLSX, access_detail, period_problem
+from api.routes.reports import COHORT_REPORT, CSV, SVG, XLSX, access_detail
 from api.services import Services, services
 from domain.calendar import WorkingDayCalendar, birthday
+from domain.deadlines import EXTENDED, MISSED, OPEN, status_on
 from domain.disclosure import DEFAULT_THRESHOLD
+from domain.periods import period_problem
 from reports import charts
 from reports.cin_census import collection_year
 from reports.cin_validation import RULESETS, CinValidatorError
@@ -567,11 +569,11 @@ def _deadline(d: dict, today: date) -> dict:
     due = words.as_date(d.get("due_on"))
     original = words.as_date(d.get("original_due_on")) or due
     met_on = words.as_date(d.get("met_on"))
-    status = d.get("status", "open")
+    status = d.get("status", OPEN)
     # The read model is as of the journey's last change; a due date that has passed since
     # then is missed by the same rule the journey's clock applies (it records it at midnight).
-    if status in ("open", "extended") and due and due < today and d.get("kind") != "eighteenth_birthday":
-        status = "missed"
+    if status in (OPEN, EXTENDED) and due:
+        status = status_on(d.get("kind"), due, today, extended=status == EXTENDED)
     if d.get("kind") == "eighteenth_birthday":
         detail = "turns 18 and moves to adult services"
     elif met_on:
@@ -777,10 +779,10 @@ def _context_case_view(case: dict, today: date) -> dict:
     next_conference = None
     if following and not case.get("closed"):
         due = words.as_date(following.get("due_on"))
-        missed = due is not None and due < today
+        status = status_on(following.get("kind"), due, today) if due else OPEN
         next_conference = {
             "kind": following.get("kind"), "due_on": due,
-            "status": "missed" if missed else "open", "status_label": "Missed" if missed else "Open",
+            "status": status, "status_label": words.STATUSES[status],
             "detail": words.due_in(due, today),
         }
     actions = []
@@ -788,7 +790,7 @@ def _context_case_view(case: dict, today: date) -> dict:
         due, done = words.as_date(action.get("due_on")), words.as_date(action.get("done_on"))
         if done:
             status, label = "met", "Done"
-        elif due and due < today:
+        elif due and status_on("context_action", due, today) == MISSED:
             status, label = "missed", "Overdue"
         else:
             status, label = "open", "Open"
@@ -816,7 +818,8 @@ def _linked_row(linked: dict, view: dict, context_id: str, today: date) -> dict:
         "age": words.age_on(person.get("date_of_birth"), today),
         "pathway": linked.get("pathway"), "stage": linked.get("stage"), "closed": linked.get("closed"),
         "next_kind": linked.get("next_deadline_kind"), "next_due_on": due,
-        "overdue": bool(due and due < today and not linked.get("closed")),
+        "overdue": bool(due and status_on(linked.get("next_deadline_kind"), due, today) == MISSED
+                        and not linked.get("closed")),
         "when": words.due_in(due, today) if due else "",
         "findings": len(linked.get("plan_findings") or []), "has_plan": bool(view.get("care_plan")),
         "weighted": weighted,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain import ages
 from reports.cohort_report import LABELS as COHORT_LABELS
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -289,10 +290,9 @@ def and_list(names) -> str:
 
 
 def age_on(date_of_birth: date | str | None, today: date) -> int | None:
+    """domain/ages.py's age, from a view's date of birth (None where none is recorded)."""
     born = as_date(date_of_birth)
-    if born is None:
-        return None
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return None if born is None else ages.age_on(born, today)
 
 
 def a(noun: str) -> str:

@@ -29,6 +29,7 @@ from api.identity import Principal
 from api.logging import note
 from api.services import Services, services
 from domain.calendar import WorkingDayCalendar
+from domain.periods import period_problem
 from store import manager_queries
 from workflows.local_time import london_date
 
@@ -260,8 +261,9 @@ def kpis(
     groups (10 working days) and reviews held in the period, judged against the original due
     dates; late steps within an approved extension are counted beside them. Beside them, the
     LA's open journeys as they are now, counted by plan quality finding."""
-    if end < start:
-        raise invalid_query("to", "invalid_period", "The period ends before it starts.", end.isoformat())
+    problem = period_problem(start, end, max_months=None)
+    if problem is not None:
+        raise invalid_query("to", *problem, end.isoformat())
     return {**manager_queries.kpis(svc.store.engine, who.local_authority, start, end, cal),
             "plan_findings": manager_queries.plan_findings_counts(svc.store.engine, who.local_authority)}
 
