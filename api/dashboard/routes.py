@@ -51,6 +51,7 @@ from domain.calendar import WorkingDayCalendar, birthday
 from domain.deadlines import EXTENDED, MISSED, OPEN, status_on
 from domain.disclosure import DEFAULT_THRESHOLD
 from domain.periods import period_problem
+from domain.timeline import timeline_entries
 from reports import charts
 from reports.cin_census import collection_year
 from reports.cin_validation import RULESETS, CinValidatorError
@@ -219,9 +220,10 @@ def journey_page(
         return _not_found(request, who, today)
     note(request, journey_id=journey_id)  # who looked at which journey, by id
     summary, view = found
-    entries = mq.timeline(svc.store.engine, journey_id, who.local_authority)
-    if entries is None:
+    rows = mq.timeline_rows(svc.store.engine, journey_id, who.local_authority)
+    if rows is None:
         return _not_found(request, who, today)
+    entries = timeline_entries(*rows)
     as_of_asked = _as_of_query(as_occurred_by, as_recorded_at)
     if as_of_asked is not None:
         occurred_by, recorded_by = as_of_asked

@@ -30,6 +30,7 @@ from api.logging import note
 from api.services import Services, services
 from domain.calendar import WorkingDayCalendar
 from domain.periods import period_problem
+from domain.timeline import timeline_entries
 from store import manager_queries
 from workflows.local_time import london_date
 
@@ -242,11 +243,11 @@ def timeline(request: Request, journey_id: str, who: Principal = Depends(princip
     """The journey's events in date order, merged with its deadlines (met, missed, extended,
     still owed), transfers between pathways and its plan: ready to render as it is."""
     note(request, journey_id=journey_id)
-    entries = manager_queries.timeline(svc.store.engine, journey_id, who.local_authority)
-    if entries is None:
+    rows = manager_queries.timeline_rows(svc.store.engine, journey_id, who.local_authority)
+    if rows is None:
         raise not_found()
     access.record(request, access.TIMELINE, [journey_id])
-    return {"journey_id": journey_id, "entries": entries}
+    return {"journey_id": journey_id, "entries": timeline_entries(*rows)}
 
 
 @router.get("/kpis", response_model=Kpis, responses={401: UNAUTHENTICATED, 422: MALFORMED})
