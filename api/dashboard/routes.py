@@ -840,7 +840,7 @@ def _plan_check(counts: dict[str, int]) -> dict:
 
 def _caseload_table(rows: list[dict]) -> dict:
     """Caseload counts as a pathway x stage table, with totals."""
-    stages = [s for s in words.STAGE_ORDER if s != "closed"]
+    stages = list(words.OPEN_STAGES)
     seen_stages = {r["stage"] for r in rows}
     stages += sorted(s for s in seen_stages if s not in stages)
     pathways = ["roth", "cp"] + ([None] if any(r["pathway"] is None for r in rows) else [])
