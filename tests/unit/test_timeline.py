@@ -84,3 +84,8 @@ def test_deadlines_still_owed_follow_the_days_logged_entries():
         ("DeadlineDue", "First core group overdue", "Due 5 May 2026 (statutory 1 May 2026)"),
         ("DeadlineDue", "18th birthday: transition to adult services", "Due 1 June 2027"),
     ]
+
+
+def test_the_eighteenth_birthday_is_named_as_the_journey_page_names_it():
+    assert worded(e.DeadlineApproaching(d("2027-05-04"), "eighteenth_birthday", d("2027-06-01")))[0][1:] == (
+        "18th birthday (move to adult services) due soon", "Due 1 June 2027")
