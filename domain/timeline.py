@@ -78,7 +78,7 @@ def _describe(type_name: str, ev: Any, pathway: str | None) -> dict:
     if type_name == "InitialConferenceHeld":
         name = v.INITIAL_CONFERENCES.get(pathway, v.INITIAL_CONFERENCES["cp"])
         if ev.decision == "plan":
-            return entry("step", name, f"Plan: {_codes(ev.categories)}")
+            return entry("step", name, f"Plan: {_category_names(ev.categories)}")
         return entry("step", name, v.sentence(f"no plan; {v.steps_down(ev.step_down)}"))
     if type_name == "PlanStarted":
         return entry("plan", f"{v.pathway(ev.pathway, short=True)} plan started", _categories(ev.categories, ev.outside_home))
@@ -89,7 +89,7 @@ def _describe(type_name: str, ev: Any, pathway: str | None) -> dict:
     if type_name == "ReviewConferenceHeld":
         detail = v.sentence(v.REVIEW_DECISIONS.get(ev.decision) or v.spelt_out(ev.decision))
         if ev.categories:
-            detail += f"; categories: {_codes(ev.categories)}"
+            detail += f"; categories: {_category_names(ev.categories)}"
         return entry("step", "Review conference", detail)
     if type_name == "PathwayTransferred":
         return entry("transfer", f"Transferred from {_abbreviation(ev.from_pathway)} to {_abbreviation(ev.to_pathway)}",
@@ -196,7 +196,12 @@ def _due_detail(due_on: date, original_due_on: date, prefix: str = "Due") -> str
 
 
 def _categories(categories, outside_home: bool) -> str:
-    return f"Categories: {_codes(categories)}" + ("; harm outside the home" if outside_home else "")
+    return f"Categories: {_category_names(categories)}" + ("; harm outside the home" if outside_home else "")
+
+
+def _category_names(categories) -> str:
+    """'physical abuse and neglect', as the journey page names the categories."""
+    return v.and_list(v.in_a_sentence(v.category(c)) for c in categories) if categories else "none recorded"
 
 
 def _abbreviation(pathway: str | None) -> str:

@@ -89,3 +89,17 @@ def test_deadlines_still_owed_follow_the_days_logged_entries():
 def test_the_eighteenth_birthday_is_named_as_the_journey_page_names_it():
     assert worded(e.DeadlineApproaching(d("2027-05-04"), "eighteenth_birthday", d("2027-06-01")))[0][1:] == (
         "18th birthday (move to adult services) due soon", "Due 1 June 2027")
+
+
+def test_categories_of_harm_are_named_not_coded():
+    entries = worded(
+        e.StrategyDiscussionHeld(d("2026-04-01"), "s47_cp", "cp"),
+        e.InitialConferenceHeld(d("2026-04-20"), "plan", ("physical", "neglect"), None),
+        e.PlanStarted(d("2026-04-20"), "cp", ("physical", "neglect"), False),
+        e.PathwayTransferred(d("2026-06-01"), "cp", "roth", ("emotional",), True),
+    )
+    assert [detail for _, _, detail in entries[1:]] == [
+        "Plan: physical abuse and neglect",
+        "Categories: physical abuse and neglect",
+        "Categories: emotional abuse; harm outside the home",
+    ]
