@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-__all__ = ["MAX_MONTHS", "months_in", "period_problem"]
+from domain.calendar import add_calendar_months
+
+__all__ = ["MAX_MONTHS", "months_in", "period_problem", "twelve_months_to"]
 
 # The longest period the cohort report covers: its timeliness is measured month by month, and
 # five years is already more than any return or inspection looks back over.
@@ -26,6 +28,12 @@ def months_in(period_from: date, period_to: date) -> list[tuple[date, date]]:
         months.append((first, min(following - timedelta(days=1), period_to)))
         first = following
     return months
+
+
+def twelve_months_to(day: date) -> date:
+    """The first day of the 12 months that end on `day`: the period the overview shows, and the
+    cohort report's when none is asked for (25 March 2025 for 24 March 2026)."""
+    return add_calendar_months(day, -12) + timedelta(days=1)
 
 
 def period_problem(period_from: date, period_to: date, max_months: int | None = MAX_MONTHS) -> tuple[str, str] | None:

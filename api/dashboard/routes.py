@@ -50,7 +50,7 @@ from api.services import Services, services
 from domain.calendar import WorkingDayCalendar, birthday
 from domain.deadlines import EXTENDED, MISSED, OPEN, status_on
 from domain.disclosure import DEFAULT_THRESHOLD
-from domain.periods import period_problem
+from domain.periods import period_problem, twelve_months_to
 from domain.timeline import timeline_entries
 from reports import charts
 from reports.cin_census import collection_year
@@ -150,7 +150,7 @@ def overview(request: Request, svc: Services = Depends(services), today: date = 
         return _to_sign_in()
     engine, la = svc.store.engine, who.local_authority
     week_end = today + timedelta(days=6)
-    period_start = _twelve_months_to(today)
+    period_start = twelve_months_to(today)
     overdue = mq.overdue(engine, la, limit=OVERDUE_PEEK)
     due_soon = mq.due_between(engine, la, today, week_end, limit=OVERVIEW_LIST + 1)
     people = young_people(engine, la, [j.journey_id for j in [*overdue, *due_soon]])
@@ -384,7 +384,7 @@ def cohort_page(
     if who is None:
         return _to_sign_in()
     asked, error = _cohort_query(start, end, threshold, today)
-    default_from = _twelve_months_to(today)
+    default_from = twelve_months_to(today)
     context = {
         "who": who, "today": today, "nav": "cohort", "error": error, "report": None,
         "form": {"from": start or default_from.isoformat(), "to": end or today.isoformat(),
@@ -490,7 +490,7 @@ def _cohort_query(start: str, end: str, threshold: str, today: date) -> tuple[tu
     """The cohort page's form: ((from, to, threshold), None), or (None, what to put right).
     Left empty, the period is the last 12 months and the threshold the default."""
     try:
-        period_from = date.fromisoformat(start) if start else _twelve_months_to(today)
+        period_from = date.fromisoformat(start) if start else twelve_months_to(today)
         period_to = date.fromisoformat(end) if end else today
     except ValueError:
         return None, "Enter the period's first and last days as dates, for example 2026-04-01."
@@ -855,22 +855,6 @@ def _caseload_table(rows: list[dict]) -> dict:
 
 def _calendar(svc: Services) -> WorkingDayCalendar:
     return WorkingDayCalendar(closure_days=svc.settings.closure_days)
-
-
-def _twelve_months_to(today: date) -> date:
-    """The first day of the 12 months that end today: the overview's period, and the cohort report's unless asked."""
-    return _months_before(today, 12) + timedelta(days=1)
-
-
-def _months_before(day: date, months: int) -> date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def _list_url(params: dict) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.periods import MAX_MONTHS, months_in, period_problem
+from domain.periods import MAX_MONTHS, months_in, period_problem, twelve_months_to
 
 
 def test_the_period_is_cut_into_months():
@@ -26,3 +26,10 @@ def test_a_month_by_month_report_spans_five_years_at_most():
     code, sentence = period_problem(date(2021, 3, 31), date(2026, 3, 31))  # touches 61
     assert code == "period_too_long" and "60 months" in sentence
     assert period_problem(date(2000, 1, 1), date(2026, 3, 31), max_months=None) is None
+
+
+def test_the_default_period_is_the_twelve_months_to_the_day():
+    assert twelve_months_to(date(2026, 3, 24)) == date(2025, 3, 25)
+    # A month end a year before that month has no such day: its last day, then the day after.
+    assert twelve_months_to(date(2028, 2, 29)) == date(2027, 3, 1)
+    assert twelve_months_to(date(2026, 12, 31)) == date(2026, 1, 1)
