@@ -24,7 +24,7 @@ from domain.codec import from_data
 from activities.names import CHECK_LOG_TAKES_APPENDS, COMMAND_ID_REUSED, NOT_RECORDABLE, PERSIST_JOURNEY_EVENTS
 from observability.metrics import DEADLINES_MISSED, EVENTS_APPENDED
 from store.errors import CommandIdReused, is_deterministic
-from store.events import EventStore
+from store.port import EventStore
 from store.records import CommandRequest, DeadlineRow, JourneySummary, NewEvent, Notification, event_view
 
 

@@ -12,6 +12,7 @@ DELIVER_WEBHOOK = "deliver_webhook"
 SETTLE_WEBHOOK_DELIVERIES = "settle_webhook_deliveries"
 START_STRANDED_DELIVERIES = "start_stranded_deliveries"
 START_NOTIFICATION_DELIVERIES = "start_notification_deliveries"
+WRITE_CHECKPOINT = "write_checkpoint"
 
 # The workflow that delivers one notification, and its id: one per notification, so
 # Temporal's id uniqueness keeps the journey's hook and the sweeper from delivering twice.

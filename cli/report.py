@@ -73,13 +73,15 @@ def _recorded(engine, la: str, journey_ids, what: str) -> bool:
 
 def roth_dataset_main(args) -> int:
     from cli.service import settings_for
+    from domain.periods import period_problem
     from reports.roth_dataset import dataset_rows, to_csv, to_xlsx
     from settings import configure_logging
     from store.engine import make_engine
 
     configure_logging("warning")
-    if args.period_to < args.period_from:
-        print("The period ends before it starts.", file=sys.stderr)
+    problem = period_problem(args.period_from, args.period_to, max_months=None)
+    if problem is not None:
+        print(problem[1], file=sys.stderr)
         return 2
     if args.out == "-" and args.format == "xlsx":
         print("An XLSX workbook cannot go to stdout; give --out a file name.", file=sys.stderr)

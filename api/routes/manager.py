@@ -29,6 +29,8 @@ from api.identity import Principal
 from api.logging import note
 from api.services import Services, services
 from domain.calendar import WorkingDayCalendar
+from domain.periods import period_problem
+from domain.timeline import timeline_entries
 from store import manager_queries
 from workflows.local_time import london_date
 
@@ -241,11 +243,11 @@ def timeline(request: Request, journey_id: str, who: Principal = Depends(princip
     """The journey's events in date order, merged with its deadlines (met, missed, extended,
     still owed), transfers between pathways and its plan: ready to render as it is."""
     note(request, journey_id=journey_id)
-    entries = manager_queries.timeline(svc.store.engine, journey_id, who.local_authority)
-    if entries is None:
+    rows = manager_queries.timeline_rows(svc.store.engine, journey_id, who.local_authority)
+    if rows is None:
         raise not_found()
     access.record(request, access.TIMELINE, [journey_id])
-    return {"journey_id": journey_id, "entries": entries}
+    return {"journey_id": journey_id, "entries": timeline_entries(*rows)}
 
 
 @router.get("/kpis", response_model=Kpis, responses={401: UNAUTHENTICATED, 422: MALFORMED})
@@ -260,8 +262,9 @@ def kpis(
     groups (10 working days) and reviews held in the period, judged against the original due
     dates; late steps within an approved extension are counted beside them. Beside them, the
     LA's open journeys as they are now, counted by plan quality finding."""
-    if end < start:
-        raise invalid_query("to", "invalid_period", "The period ends before it starts.", end.isoformat())
+    problem = period_problem(start, end, max_months=None)
+    if problem is not None:
+        raise invalid_query("to", *problem, end.isoformat())
     return {**manager_queries.kpis(svc.store.engine, who.local_authority, start, end, cal),
             "plan_findings": manager_queries.plan_findings_counts(svc.store.engine, who.local_authority)}
 

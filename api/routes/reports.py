@@ -27,6 +27,7 @@ from api.routes.manager import calendar
 from api.services import Services, services
 from domain.calendar import WorkingDayCalendar
 from domain.disclosure import DEFAULT_THRESHOLD
+from domain.periods import MAX_MONTHS, period_problem
 from reports import charts, cohort_report, roth_dataset
 from reports.cohort import BASELINE_GROUPS
 from store import baselines
@@ -56,7 +57,7 @@ MALFORMED = {"model": schemas.ValidationAnswer,
              "description": "a date that is not YYYY-MM-DD, a period that ends before it starts, an unknown format"}
 MALFORMED_REPORT = {"model": schemas.ValidationAnswer,
                     "description": "a date that is not YYYY-MM-DD, a period that ends before it starts "
-                                   f"(invalid_period) or is longer than {cohort_report.MAX_MONTHS} months "
+                                   f"(invalid_period) or is longer than {MAX_MONTHS} months "
                                    "(period_too_long), a threshold out of 1 to 100, an unknown format or chart"}
 MALFORMED_BASELINE = {"model": schemas.ValidationAnswer,
                       "description": "an unknown dimension; counts that are not whole numbers from 0, a group that "
@@ -98,8 +99,9 @@ def roth_dataset_export(
     strategy discussion, initial conference and the plan's start and end, categories and the
     outside-the-home mark, harm types, needs, contexts, age band, sex, ethnicity and outcome.
     Each journey exported is recorded in the access log."""
-    if end < start:
-        raise invalid_query("to", "invalid_period", "The period ends before it starts.", end.isoformat())
+    problem = period_problem(start, end, max_months=None)
+    if problem is not None:
+        raise invalid_query("to", *problem, end.isoformat())
     rows = roth_dataset.dataset_rows(svc.store.engine, who.local_authority, start, end)
     content = roth_dataset.to_csv(rows).encode("utf-8") if format == "csv" else roth_dataset.to_xlsx(rows)
     access.record(request, ROTH_DATASET, [row["journey_id"] for row in rows])
@@ -109,16 +111,6 @@ def roth_dataset_export(
 
 
 # --- the cohort report --------------------------------------------------------------------------
-
-def period_problem(start: date, end: date) -> tuple[str, str] | None:
-    """What is wrong with a cohort report's period, (code, sentence), or None: it must end on
-    or after its start and span MAX_MONTHS at most (the API and the dashboard both ask)."""
-    if end < start:
-        return "invalid_period", "The period ends before it starts."
-    if len(cohort_report.months_in(start, end)) > cohort_report.MAX_MONTHS:
-        return "period_too_long", f"The period is longer than {cohort_report.MAX_MONTHS} months: report on a shorter one."
-    return None
-
 
 def check_period(start: date, end: date) -> None:
     problem = period_problem(start, end)
