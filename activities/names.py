@@ -6,7 +6,11 @@ PERSIST_JOURNEY_EVENTS = "persist_journey_events"
 NOT_RECORDABLE = "not_recordable"
 # ... and when the LA's command id is recorded as answering another request (store R7).
 COMMAND_ID_REUSED = "command_id_reused"
+# ... and when the log holds events after the version the workflow expected: an append whose
+# workflow task was lost (Temporal restarted before it completed). The workflow catches up.
+STREAM_AHEAD = "stream_ahead"
 CHECK_LOG_TAKES_APPENDS = "check_log_takes_appends"
+READ_STREAM_AFTER = "read_stream_after"
 PLAN_WEBHOOK_DELIVERIES = "plan_webhook_deliveries"
 DELIVER_WEBHOOK = "deliver_webhook"
 SETTLE_WEBHOOK_DELIVERIES = "settle_webhook_deliveries"

@@ -105,6 +105,9 @@ class ContextWorkflow(DeciderWorkflow):
     def _clock_command(self, command_id: str, today: date) -> ctx.ObserveContextDay:
         return ctx.ObserveContextDay(command_id, CLOCK, today)
 
+    def _event_from(self, row: dict):
+        return ctx.decode(row["type"], row["occurred_on"], row["data"])
+
     def _append_request(self, command_id: str, actor: Actor, events: list) -> tuple[ctx.ContextCase, dict, None]:
         # A context case has no read-model rows of its own (its links come from journeys'
         # weightings) and tells the LA's systems nothing.

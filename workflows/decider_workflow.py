@@ -28,7 +28,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError as ActivityTimedOut
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import CHECK_LOG_TAKES_APPENDS, PERSIST_JOURNEY_EVENTS
+    from activities.names import CHECK_LOG_TAKES_APPENDS, PERSIST_JOURNEY_EVENTS, READ_STREAM_AFTER
     from domain.calendar import WorkingDayCalendar
     from domain.codec import from_data
     from domain.errors import DomainError
@@ -37,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.local_time import london_date, wake_time
 
 from workflows.refusals import (
-    VALUE_CHECKS_PATCH, clock_wake, persisted, refusal, refusing_the_unforeseen,
+    VALUE_CHECKS_PATCH, LogAhead, clock_wake, persisted, refusal, refusing_the_unforeseen,
 )
 
 CLOCK = Actor("journey-clock", "system")
@@ -60,6 +60,9 @@ ACTIVITY_FAILED = (ActivityError, ApplicationError, ActivityTimedOut)
 DATABASE_BACKOFF_MAX = timedelta(minutes=5)
 # What the clock did when it looked (_observe_clock).
 OBSERVED, COMMANDS_FIRST, DATABASE_BUSY = "observed", "commands first", "database busy"
+# Runs that pass this patch take in what the log holds beyond their version (LogAhead) and
+# go on; asked only when it happens.
+CATCH_UP_PATCH = "catch-up-with-the-log"
 
 
 def stream_id_for(workflow_id: str, opening_command_id: str) -> str:
@@ -149,6 +152,10 @@ class DeciderWorkflow:
     async def _after_append(self, request: dict, summary: Any) -> dict:
         """Done once the log holds the events (the new state is held): the view to answer with."""
         return self._view()
+
+    def _event_from(self, row: dict):
+        """A stored event (as the log's activities answer it) as the rules' event."""
+        raise NotImplementedError
 
     def _carry_over(self) -> Any:
         """The input the next run starts from (see `_answers_to_carry`)."""
@@ -313,28 +320,37 @@ class DeciderWorkflow:
 
     async def _handle_in_turn(self, request: dict, parse) -> dict:
         async with self._lock:
-            command_id = request.get("command_id")
-            if command_id in self._answers:
-                # An answer carried over from an earlier run has no state: the stream as it
-                # stands now goes with it.
-                return {"state": self._view(), **self._answers[command_id]}
-            if command_id in self._seen:
-                return {self.STREAM_KEY: self._stream_id(), "events": [], "state": self._view(), "duplicate": True}
-            # Asked for every new command, at the same point on replay: runs recorded before
-            # the checks decide the commands they accepted as they did then.
-            check_values = workflow.patched(VALUE_CHECKS_PATCH)
-            try:
-                command, events = self._decide(request, parse, check_values)
-                stored, view = await self._persist(command.command_id, command.actor, events,
-                                                   request_hash=request.get("request_hash"))
-            except DomainError as err:
-                # Nothing was written and the state is as it was: the next command is taken.
-                raise refusal(err, self._stream_id()) from None
-            answer = {self.STREAM_KEY: self._stream_id(), "events": stored, "state": view}
-            self._answers[command_id] = answer
-            self._seen.add(command_id)
-            self._changed = True
-            return answer
+            while True:
+                try:
+                    return await self._answer(request, parse)
+                except LogAhead:
+                    await self._catch_up()  # then the command is answered on the log's state
+
+    async def _answer(self, request: dict, parse) -> dict:
+        """The answer to a command (under the lock): a retry's first answer, or the command
+        decided and appended."""
+        command_id = request.get("command_id")
+        if command_id in self._answers:
+            # An answer carried over from an earlier run has no state: the stream as it
+            # stands now goes with it.
+            return {"state": self._view(), **self._answers[command_id]}
+        if command_id in self._seen:
+            return {self.STREAM_KEY: self._stream_id(), "events": [], "state": self._view(), "duplicate": True}
+        # Asked for every new command, at the same point on replay: runs recorded before
+        # the checks decide the commands they accepted as they did then.
+        check_values = workflow.patched(VALUE_CHECKS_PATCH)
+        try:
+            command, events = self._decide(request, parse, check_values)
+            stored, view = await self._persist(command.command_id, command.actor, events,
+                                               request_hash=request.get("request_hash"))
+        except DomainError as err:
+            # Nothing was written and the state is as it was: the next command is taken.
+            raise refusal(err, self._stream_id()) from None
+        answer = {self.STREAM_KEY: self._stream_id(), "events": stored, "state": view}
+        self._answers[command_id] = answer
+        self._seen.add(command_id)
+        self._changed = True
+        return answer
 
     # --- the clock -------------------------------------------------------------------------
 
@@ -344,29 +360,39 @@ class DeciderWorkflow:
         before its judgement), or the database kept its append waiting (DATABASE_BUSY); the
         last two only where the clock gives way."""
         async with self._lock:
-            if self._clock_gives_way and (self._changed or self._commands_in_hand):
-                return COMMANDS_FIRST
-            today = self._today()
-            if self._clock_refused_on == today:
-                return OBSERVED
-            # The version makes the id unique for each append the clock makes on one day.
-            command = self._clock_command(f"clock:{today.isoformat()}:v{self._state.version}", today)
             try:
-                events = self._decide_with(self._state, command, today, self._calendar)
-                if events and not self._clock_gives_way:
-                    await self._persist(command.command_id, CLOCK, events)
-                elif events:
-                    try:
-                        await self._persist(command.command_id, CLOCK, events, give_way=True)
-                    except ACTIVITY_FAILED:
-                        return DATABASE_BUSY
-            except DomainError as err:
-                # What the clock finds is made of dates the stream already holds, so this
-                # should never happen; if it does, the workflow goes on taking commands and
-                # the clock looks again tomorrow (not every second, nor never again).
-                workflow.logger.warning("%s clock refused: %s", self.KIND, err.code)
-                self._clock_refused_on = today
+                return await self._observe_in_turn()
+            except LogAhead:
+                await self._catch_up()
+                # What the clock would record is judged again, after a quiet period where the
+                # run has one: the log's new events came from commands.
+                return COMMANDS_FIRST
+
+    async def _observe_in_turn(self) -> str:
+        """What `_observe_clock` does under the lock."""
+        if self._clock_gives_way and (self._changed or self._commands_in_hand):
+            return COMMANDS_FIRST
+        today = self._today()
+        if self._clock_refused_on == today:
             return OBSERVED
+        # The version makes the id unique for each append the clock makes on one day.
+        command = self._clock_command(f"clock:{today.isoformat()}:v{self._state.version}", today)
+        try:
+            events = self._decide_with(self._state, command, today, self._calendar)
+            if events and not self._clock_gives_way:
+                await self._persist(command.command_id, CLOCK, events)
+            elif events:
+                try:
+                    await self._persist(command.command_id, CLOCK, events, give_way=True)
+                except ACTIVITY_FAILED:
+                    return DATABASE_BUSY
+        except DomainError as err:
+            # What the clock finds is made of dates the stream already holds, so this
+            # should never happen; if it does, the workflow goes on taking commands and
+            # the clock looks again tomorrow (not every second, nor never again).
+            workflow.logger.warning("%s clock refused: %s", self.KIND, err.code)
+            self._clock_refused_on = today
+        return OBSERVED
 
     # --- persistence -----------------------------------------------------------------------
 
@@ -395,6 +421,26 @@ class DeciderWorkflow:
             ))
         self._state = state
         return stored, await self._after_append(request, summary)
+
+    async def _catch_up(self) -> None:
+        """Take in the events the log holds after this run's version (see LogAhead): the state
+        is evolved with them and their commands count as seen, as if the workflow task that
+        appended them had completed. Runs recorded before it were never here: an append that
+        met a log ahead of them retried for ever."""
+        if not workflow.patched(CATCH_UP_PATCH):
+            raise ApplicationError("the event log is ahead of this run", type="stream_ahead")
+        rows = await workflow.execute_local_activity(
+            READ_STREAM_AFTER, args=[self._stream_id(), self._state.version],
+            start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=PERSIST_RETRY, result_type=list,
+        )
+        if not rows:  # never expected: the append said the log was ahead
+            raise ApplicationError("the event log was ahead of this run, then was not", type="stream_ahead",
+                                   non_retryable=True)
+        self._state = self._evolved([self._event_from(row) for row in rows])
+        self._seen.update(row["command_id"] for row in rows if row["command_id"])
+        self._validated = None
+        self._changed = True
+        workflow.logger.warning("%s caught up with %d events the log held", self.KIND, len(rows))
 
     def _evolved(self, events: list):
         state = self._state

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.commands import ObserveDay, StartJourney, parse_command
     from domain.deadlines import next_wake
     from domain.decider import decide, evolve
+    from domain.events import decode as decode_event
     from domain.model import Actor, JourneyState, initial_state
     from domain.notifications import notification
     from domain.views import journey_view, read_model_rows
@@ -151,6 +152,9 @@ class JourneyWorkflow(DeciderWorkflow):
 
     def _clock_command(self, command_id: str, today: date) -> ObserveDay:
         return ObserveDay(command_id, CLOCK, today)
+
+    def _event_from(self, row: dict):
+        return decode_event(row["type"], row["occurred_on"], row["data"])
 
     def _quiet_period(self) -> timedelta:
         return timedelta(seconds=self._input.settle_seconds)
