@@ -1,4 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
+# `make test-fast` is the quick check while working: the unit tests and the store's tests on SQLite.
 # Both create the virtual environment on first use from this project's own files.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -15,7 +16,7 @@ CHROMIUM := /usr/bin/chromium
 DOCKER_COMPOSE := /usr/bin/docker-compose
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test clean
+.PHONY: run test test-fast clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,10 @@ run: $(STAMP) $(CIN_STAMP)
 
 test: $(STAMP) $(CIN_STAMP) $(CHROMIUM) $(DOCKER_COMPOSE)
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# Not a substitute for `make test`: no PostgreSQL, no Temporal, no HTTP, no browser (tests/conftest.py).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider --sqlite-only tests/unit tests/store $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(CIN_VENV) var
