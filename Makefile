@@ -39,8 +39,14 @@ test: $(STAMP) $(CIN_STAMP) $(CHROMIUM) $(DOCKER_COMPOSE)
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 # Not a substitute for `make test`: no PostgreSQL, no Temporal, no HTTP, no browser (tests/conftest.py).
+# The two folders run side by side, one pytest each (about as much work in each), each one's
+# output printed when it ends; PYTEST_ARGS goes to both.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider --sqlite-only tests/unit tests/store $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-fast-unit test-fast-store
+
+.PHONY: test-fast-unit test-fast-store
+test-fast-unit test-fast-store: test-fast-%: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider --sqlite-only -q tests/$* $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(CIN_VENV) var
