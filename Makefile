@@ -39,14 +39,18 @@ test: $(STAMP) $(CIN_STAMP) $(CHROMIUM) $(DOCKER_COMPOSE)
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 # Not a substitute for `make test`: no PostgreSQL, no Temporal, no HTTP, no browser (tests/conftest.py).
-# The two folders run side by side, one pytest each (about as much work in each), each one's
-# output printed when it ends; PYTEST_ARGS goes to both.
+# Two pytest processes side by side, one per core, each printing its output when it ends; the
+# store's two slowest files go with the unit tests so that the halves take about as long.
+# PYTEST_ARGS (options such as -k or -x) goes to both.
+FAST_SLOW_STORE := tests/store/test_store_rebuild.py tests/store/test_store_verify.py
 test-fast: $(STAMP)
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-fast-unit test-fast-store
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-fast-1 test-fast-2
 
-.PHONY: test-fast-unit test-fast-store
-test-fast-unit test-fast-store: test-fast-%: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider --sqlite-only -q tests/$* $(PYTEST_ARGS)
+.PHONY: test-fast-1 test-fast-2
+test-fast-1: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider --sqlite-only -q tests/unit $(FAST_SLOW_STORE) $(PYTEST_ARGS)
+test-fast-2: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider --sqlite-only -q tests/store $(FAST_SLOW_STORE:%=--ignore=%) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(CIN_VENV) var
