@@ -257,6 +257,6 @@ async def test_commands_to_a_closed_journey_are_refused_as_closed(journeys, stor
         await journeys.send(wf, command("record_strategy_discussion", occurred_on=t0, outcome="s47_cp"))
     assert refused.value.code == "journey_closed"
     with pytest.raises(CommandRefused) as refused:
-        await journeys.send("journey-873-no-such-workflow", command("record_visit", occurred_on=t0))
+        await journeys.send("journey-873-no-such-workflow", command("record_visit", occurred_on=t0, seen_alone=True))
     assert refused.value.code == "journey_not_found"
     assert types(store, jid) == ["JourneyStarted", "JourneyClosed"]

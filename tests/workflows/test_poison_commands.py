@@ -84,7 +84,7 @@ async def test_poison_commands_to_a_journey_are_refused_and_the_next_one_taken(j
         (views(5), "invalid_value"),  # a number where the rules expect text (AttributeError on main)
         (command("extend_deadline", actor=MANAGER_ACTOR, deadline="first_core_group",
                  new_due_on=date(2199, 5, 6), reason="Chair away"), "date_out_of_range"),
-        (command("record_visit", occurred_on=date(1989, 6, 1)), "date_out_of_range"),
+        (command("record_visit", occurred_on=date(1989, 6, 1), seen_alone=True), "date_out_of_range"),
     ]:
         assert (await refusal(journeys.send(wf, poison))).code == code, poison
         assert types(store, jid) == logged  # nothing appended
@@ -166,7 +166,7 @@ async def test_a_batch_the_log_refuses_fails_the_command_cleanly(journeys, store
         assert refused.code == "not_recordable" and refused.journey_id == jid
         assert types(store, jid) == logged
         # The journey answers while the constraint stands, and records what it can.
-        answer = await promptly(journeys.send(wf, command("record_visit", occurred_on=t0)))
+        answer = await promptly(journeys.send(wf, command("record_visit", occurred_on=t0, seen_alone=True)))
         assert answer["events"][0]["type"] == "VisitRecorded"
     answer = await promptly(journeys.send(wf, command("record_core_group", occurred_on=t0)))
     assert answer["events"][0]["type"] == "CoreGroupHeld"
@@ -184,7 +184,7 @@ async def test_a_reminder_the_log_refuses_leaves_the_journey_taking_commands(jou
     handle = journeys.client.get_workflow_handle(wf)
     with refused_by_the_database(store, jid, "DeadlineApproaching"):
         await clock.skip_to(reminder)
-        answer = await promptly(journeys.send(wf, command("record_visit", occurred_on=reminder)))
+        answer = await promptly(journeys.send(wf, command("record_visit", occurred_on=reminder, seen_alone=True)))
         assert answer["events"][0]["type"] == "VisitRecorded"
         # The clock tries again tomorrow, not every second.
         before = len((await handle.fetch_history()).events)
