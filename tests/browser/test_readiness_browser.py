@@ -25,6 +25,10 @@ TODAY = date(2026, 11, 20)
 
 
 async def test_a_manager_works_through_the_returns_readiness(live_app, store, token_file, page):
+    # Each check runs DfE's validator in a process of its own: seconds on a quiet machine,
+    # longer on a busy one, and the page answers only then.
+    page.set_default_navigation_timeout(90_000)
+    page.set_default_timeout(90_000)
     calendar = WorkingDayCalendar()
     record(store, LA, population(LA, calendar, seed=7, young_people=10), calendar, TODAY)
     token = token_file.create("manager", LA, name="readiness-manager")
