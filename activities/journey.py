@@ -50,7 +50,11 @@ class JourneyActivities:
         sqlite = store.engine.dialect.name == "sqlite"
         self._append_turn = threading.Lock() if sqlite else None
 
-    @activity.defn(name=PERSIST_JOURNEY_EVENTS)
+    # Never cancelled mid-way: the SDK cancels a threaded activity by raising in its thread,
+    # which could land between taking this worker's append turn and the `try` that gives it
+    # back, leaving every later append on the worker waiting for ever. An append takes
+    # moments and is safe to finish; the workflow ignores an answer it no longer wants.
+    @activity.defn(name=PERSIST_JOURNEY_EVENTS, no_thread_cancel_exception=True)
     def persist_journey_events(self, request: dict) -> list[dict]:
         try:
             return self._persist(request)
@@ -95,12 +99,12 @@ class JourneyActivities:
         _count(stored, summary.local_authority if summary else "")
         return [event_view(e) for e in stored]
 
-    @activity.defn(name=READ_STREAM_AFTER)
+    @activity.defn(name=READ_STREAM_AFTER, no_thread_cancel_exception=True)
     def read_stream_after(self, stream: str, version: int) -> list[dict]:
         """The stream's events after `version`, as the persist activity answers them."""
         return [event_view(e) for e in self._store.read_stream(stream, version)]
 
-    @activity.defn(name=CHECK_LOG_TAKES_APPENDS)
+    @activity.defn(name=CHECK_LOG_TAKES_APPENDS, no_thread_cancel_exception=True)
     def check_log_takes_appends(self) -> bool:
         """Whether the log takes appends again (the clock asks after giving way); writes nothing."""
         return self._give_way.takes_appends()
