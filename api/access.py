@@ -27,7 +27,7 @@ from typing import Iterable
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from api.identity import Principal
+from services.identity import Principal
 from observability.metrics import ACCESS_LOG_WRITES
 from store.access_log import (
     ACCESS_LOG, API, COMMAND_ANSWER, CONTEXT_LINKED, DASHBOARD, DUE_LIST, EVENTS, JOURNEY, JOURNEY_LIST, JOURNEY_PAGE,
@@ -37,15 +37,12 @@ from store.access_log import (
 # The `what` codes are store/access_log.py's (with their meanings in WHAT), re-exported here
 # for the routes: a new read path adds its code there.
 __all__ = [
-    "ACCESS_LOG", "AUDITORS", "COMMAND_ANSWER", "CONTEXT_LINKED", "DUE_LIST", "EVENTS", "JOURNEY", "JOURNEY_LIST",
+    "ACCESS_LOG", "COMMAND_ANSWER", "CONTEXT_LINKED", "DUE_LIST", "EVENTS", "JOURNEY", "JOURNEY_LIST",
     "JOURNEY_PAGE", "JOURNEY_RECORD", "OVERDUE_LIST", "OVERVIEW", "TEMPORAL_PAYLOADS", "TIMELINE", "WHAT",
     "decode_cursor", "encode_cursor", "entries", "record", "record_async",
 ]
 
 DASHBOARD_PREFIX = "/dashboard"
-# Who may read the access log (API and dashboard): it tells who looked at which child, and
-# watching staff's reads is the auditors' task (the data protection officer is an auditor).
-AUDITORS = frozenset({"auditor"})
 
 
 def entries(request: Request, what: str, journey_ids: Iterable[str | None], detail: str | None = None) -> list[Access]:

@@ -13,7 +13,7 @@ from api import errors, logging as request_logging
 from api.json_body import StrictJsonBodies
 from api.schemas import ValidationAnswer
 from api.query import no_unknown_query_parameters
-from api.identity import AnyOf, Identity, TokenFile
+from services.identity import AnyOf, Identity, TokenFile
 from api.dashboard import router as dashboard_router
 from api.routes import audit, census, chairs, codec, contexts, health, history, journeys, manager, reports, webhooks
 from api.services import Services

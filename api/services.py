@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from api.identity import Identity
+from services.identity import Identity
 from sealing.codec import SealingCodec
 from settings import Settings
 from store.events import EventStore

@@ -42,11 +42,12 @@ from api import access
 from api.dashboard import session as sessions_
 from api.dashboard import words
 from api.dashboard.reads import context_names, journey_views, young_people
-from api.identity import Principal
+from services.identity import Principal
 from api.logging import note
 from api.routes.census import readiness_for
 from api.routes.reports import COHORT_REPORT, CSV, SVG, XLSX, access_detail, period_problem
 from api.services import Services, services
+from services.permissions import may_read_access_log, may_use_dashboard
 from domain.calendar import WorkingDayCalendar, birthday
 from domain.disclosure import DEFAULT_THRESHOLD
 from reports import charts
@@ -67,8 +68,6 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 words.install(templates.env)
 
-# Who may use the dashboard: it is for oversight, and it is read-only.
-ROLES = ("manager", "auditor")
 PAGE_SIZE = 25
 ACCESS_PAGE_SIZE = 50
 OVERVIEW_LIST = 20
@@ -116,7 +115,7 @@ def sign_in(
         error = "Enter your access token." if not token else "That access token was not recognised. Check it and try again."
         return _sign_in_form(request, error=error, status=401)
     request.state.principal = who  # for the request log: who signed in, never about whom
-    if who.role not in ROLES:
+    if not may_use_dashboard(who):
         return _sign_in_form(
             request, status=403,
             error=f"This dashboard is for managers and auditors. Your access token is for {words.a(who.role)}.",
@@ -239,7 +238,7 @@ def journey_page(
         "past": [d for d in shown if d["met_on"]],
         "missed": [d for d in shown if d["status"] == "missed" and not d["met_on"]],
         "timeline": _timeline(entries, today),
-        "may_read_access_log": who.role in access.AUDITORS,
+        "may_read_access_log": may_read_access_log(who),
         "as_of": {"occurred_by": as_occurred_by or "", "recorded_at": as_recorded_at or "",
                   "shown": as_of_asked is not None},
         **_practice(view, today),
@@ -335,7 +334,7 @@ def access_page(
         return _to_sign_in()
     context = {"who": who, "today": today, "nav": "access", "journey_id": journey_id, "actor": actor,
                "entries": None, "next_url": None, "first_url": None}
-    if who.role not in access.AUDITORS:
+    if not may_read_access_log(who):
         return _render(request, "access.html", {**context, "refused": True}, 403)
     journey_id, actor = journey_id.strip()[:64], actor.strip()[:200]
     if not journey_id and not actor:
@@ -515,7 +514,7 @@ def signed_in(request: Request, svc: Services) -> Principal | None:
     session_id = request.cookies.get(sessions_.COOKIE)
     token = store.token(session_id)
     who = svc.identity.resolve(token) if token else None
-    if who is None or who.role not in ROLES:
+    if who is None or not may_use_dashboard(who):
         store.end(session_id)
         return None
     request.state.principal = who  # the request log records who looked, never about whom

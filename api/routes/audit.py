@@ -27,10 +27,11 @@ from pydantic import BaseModel, Field
 from api import access, schemas
 from api.fields import record_text
 from api.auth import principal
-from api.errors import ApiError, invalid_query, not_found
-from api.identity import Principal
+from api.errors import invalid_query, not_found
+from services.identity import Principal
 from api.logging import note
 from api.services import Services, services
+from services.permissions import check_may_read_access_log
 from store.access_log import AccessRecord, access_by_user, access_for_journey
 from store.queries import journey_in_la
 
@@ -93,8 +94,7 @@ def access_log(
     recorded too."""
     if (journey_id is None) == (actor is None):
         raise invalid_query("journey_id", "journey_id_or_actor", "Give exactly one of journey_id and actor.", None)
-    if who.role not in access.AUDITORS:
-        raise ApiError(409, "not_allowed_for_role", "Only an auditor can read the access log.")
+    check_may_read_access_log(who)
     after, before = _decode_cursor(cursor)
     engine, la = svc.store.engine, who.local_authority
     if journey_id is not None:

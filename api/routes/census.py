@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from api import access, schemas
 from api.fields import YEARS
 from api.errors import ApiError, invalid_query
-from api.identity import Principal
+from services.identity import Principal
 from api.routes.reports import MALFORMED, REFUSED, UNAUTHENTICATED, reader
 from api.services import Services, services
 from domain.calendar import WorkingDayCalendar

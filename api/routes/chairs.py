@@ -13,11 +13,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Depends, Path, Response
 
 from api import schemas
-from api.auth import check_may_keep_chairs, principal
+from api.auth import principal
 from api.errors import chair_not_found
-from api.identity import Principal
+from services.identity import Principal
 from api.routes.journeys import MALFORMED, UNAUTHENTICATED, answered, links, refused
 from api.services import Services, services
+from services.permissions import check_may_keep_chairs
 from store.chairs import chairs_with_load, put_chair, remove_chair
 
 router = APIRouter(prefix="/v1", tags=["chairs"])

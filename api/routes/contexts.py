@@ -33,14 +33,16 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api import access, idempotency, schemas
-from api.auth import REFER, actor, check_may_send, principal
+from api.auth import actor, principal
 from api.errors import ApiError, NOT_FOUND_CODES, context_not_found
-from api.identity import Principal
+from services.identity import Principal
 from api.logging import note
 from api.outcomes import sent_or_recorded
 from api.routes.journeys import MALFORMED, UNAUTHENTICATED, answered, links, refused
 from api.routes.manager import calendar as la_calendar, la_today
 from api.services import Services, services
+from services.errors import NotAllowed
+from services.permissions import REFER, check_may_send
 from domain import contexts as ctx
 from domain.calendar import WorkingDayCalendar
 from domain.codec import to_data
@@ -143,7 +145,7 @@ async def send_context_command(
     note(request, context_id=context_id)
     try:
         check_may_send(who, command.type)
-    except ApiError:
+    except NotAllowed:
         # As for journeys: a context that is not there is a 404 whoever asks.
         if await _case(svc, la, context_id) is None:
             raise context_not_found() from None

@@ -17,7 +17,7 @@ from api import access, schemas
 from api.fields import Moment, RecordDate
 from api.auth import principal
 from api.errors import not_found
-from api.identity import Principal
+from services.identity import Principal
 from api.routes.journeys import NOT_FOUND, UNAUTHENTICATED
 from api.routes.manager import calendar as la_calendar, la_today
 from api.services import Services, services

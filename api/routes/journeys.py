@@ -27,12 +27,13 @@ from starlette.concurrency import run_in_threadpool
 
 from api import access, idempotency, schemas
 from api.fields import RecordDate
-from api.auth import START, actor, check_may_send, principal
+from api.auth import actor, principal
 from api.errors import DATABASE_UNAVAILABLE, TEMPORAL_UNAVAILABLE, ApiError, invalid_query, not_found
-from api.identity import Principal
+from services.identity import Principal
 from api.logging import note
 from api.outcomes import sent_or_recorded
 from api.services import Services, services
+from services.permissions import START, check_may_send
 from domain.codec import to_data
 from domain.errors import command_id_reused
 from domain.timescales import policy_in_force

@@ -25,7 +25,7 @@ from api import access, schemas
 from api.fields import RecordDate
 from api.auth import principal
 from api.errors import invalid_query, not_found
-from api.identity import Principal
+from services.identity import Principal
 from api.logging import note
 from api.services import Services, services
 from domain.calendar import WorkingDayCalendar

@@ -22,9 +22,10 @@ from api import access, schemas
 from api.fields import RecordDate
 from api.auth import principal
 from api.errors import ApiError, invalid_query
-from api.identity import Principal
+from services.identity import Principal
 from api.routes.manager import calendar
 from api.services import Services, services
+from services.permissions import check_may_read_reports, check_may_record_baselines
 from domain.calendar import WorkingDayCalendar
 from domain.disclosure import DEFAULT_THRESHOLD
 from reports import charts, cohort_report, roth_dataset
@@ -43,9 +44,6 @@ ROTH_DATASET = "roth_dataset"  # the access log's code for a journey's row in an
 # young person in a small group; an auditor can see who looked at which figures, and how
 # protected they were (GET /v1/audit/access?actor=...).
 COHORT_REPORT = "cohort_report"
-MAY_READ_REPORTS = frozenset({"manager", "auditor"})
-# Recording a baseline changes what the LA publishes about its young people: a manager's call.
-MAY_RECORD_BASELINES = frozenset({"manager"})
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SVG = "image/svg+xml"
@@ -72,8 +70,7 @@ Chart = Literal[charts.CHARTS]  # type: ignore[valid-type]
 
 
 def reader(who: Principal = Depends(principal)) -> Principal:
-    if who.role not in MAY_READ_REPORTS:
-        raise ApiError(409, "not_allowed_for_role", "Only managers and auditors can export the LA's reports.")
+    check_may_read_reports(who)
     return who
 
 
@@ -225,8 +222,7 @@ def put_population_baseline(
     bands), where the figures come from and, for ethnicity or sex, the age bands they cover.
     The cohort report measures disproportionality against it from now on; the baselines
     recorded before are kept."""
-    if who.role not in MAY_RECORD_BASELINES:
-        raise ApiError(409, "not_allowed_for_role", "Only managers can record the LA's population baselines.")
+    check_may_record_baselines(who)
     _check_baseline(dimension, body)
     recorded = baselines.record_baseline(svc.store.engine, who.local_authority, dimension, body.counts, body.source,
                                          who.subject, body.age_bands)

@@ -35,8 +35,9 @@ from activities.webhook_targets import Resolver, TargetUnresolved, checked_targe
 from api import schemas
 from api.auth import principal
 from api.errors import ApiError
-from api.identity import Principal
+from services.identity import Principal
 from api.services import Services, services
+from services.permissions import check_may_manage_webhooks, check_may_read_webhooks
 from domain.events import NOTIFIED
 from domain.text import text_problem
 from domain.webhook_targets import TargetNotAllowed
@@ -65,8 +66,6 @@ checks again, and connects only to the address it checked.
 router = APIRouter(prefix="/v1", tags=["webhooks"])
 
 # See the module docstring for why.
-MAY_MANAGE = ("admin",)
-MAY_READ = ("admin", "manager")
 
 NOTIFICATION_TYPES = tuple(sorted(set(NOTIFIED.values())))
 NotificationType = Literal[NOTIFICATION_TYPES]  # type: ignore[valid-type]
@@ -195,14 +194,12 @@ def resolver() -> Resolver:
 
 
 def manager_of_webhooks(who: Principal = Depends(principal)) -> Principal:
-    if who.role not in MAY_MANAGE:
-        raise ApiError(409, "not_allowed_for_role", "Only an admin can create or disable webhook subscriptions, or rotate their secrets.")
+    check_may_manage_webhooks(who)
     return who
 
 
 def reader_of_webhooks(who: Principal = Depends(principal)) -> Principal:
-    if who.role not in MAY_READ:
-        raise ApiError(409, "not_allowed_for_role", "Only an admin or a manager can see webhook subscriptions.")
+    check_may_read_webhooks(who)
     return who
 
 
