@@ -16,11 +16,12 @@ from api.query import no_unknown_query_parameters
 from services.identity import AnyOf, Identity, TokenFile
 from api.dashboard import router as dashboard_router
 from api.routes import audit, census, chairs, codec, contexts, health, history, journeys, manager, reports, webhooks
-from api.services import Services
+from api.responses import UNAVAILABLE
 from observability.metrics import OperationalGauges, SdkMetrics
 from observability.tracing import instrument_app
 from sealing.codec import SealingCodec
 from sealing.keys import provider_for
+from services.wiring import Services
 from settings import Settings
 from store.engine import make_engine
 from store.events import EventStore
@@ -90,7 +91,7 @@ def create_app(
     for v1 in (journeys, history, contexts, chairs, manager, webhooks, audit, reports, census):
         # Every v1 operation may answer 422 (a query parameter it does not take, api/query.py)
         # and 503 (Temporal or the database down, api/errors.py).
-        app.include_router(v1.router, responses={422: MALFORMED, 503: journeys.UNAVAILABLE})
+        app.include_router(v1.router, responses={422: MALFORMED, 503: UNAVAILABLE})
     app.include_router(codec.router)
     app.include_router(dashboard_router)
     return app

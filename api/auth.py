@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.errors import ApiError
 from services.identity import Principal
 from api.services import Services, services
+from services.permissions import check_may_read_reports
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -37,3 +38,9 @@ def principal(
 
 def actor(who: Principal) -> dict:
     return {"id": who.subject, "role": who.role}
+
+
+def reader(who: Principal = Depends(principal)) -> Principal:
+    """For the reports' routes: the caller, if their role may read the LA's reports."""
+    check_may_read_reports(who)
+    return who

@@ -33,7 +33,7 @@ from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
 from api.logging import note
-from services.errors import NotFound, Refusal
+from services.errors import NOT_FOUND_CODES, NotFound, Refusal
 from workflows.client import CommandRefused
 from workflows.connection import TemporalUnreachable, temporal_unavailable
 
@@ -41,7 +41,7 @@ from workflows.connection import TemporalUnreachable, temporal_unavailable
 NOT_FOUND = "journey_not_found"
 CONTEXT_NOT_FOUND = "context_not_found"
 CHAIR_NOT_FOUND = "chair_not_found"
-NOT_FOUND_CODES = frozenset({NOT_FOUND, CONTEXT_NOT_FOUND, CHAIR_NOT_FOUND})
+# (services/errors.py's NOT_FOUND_CODES: the refusals answered 404)
 
 log = structlog.get_logger("pathways.http")
 

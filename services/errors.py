@@ -4,6 +4,10 @@ API as 404 or 409 with the code, the dashboard as a page, the CLI as a line on s
 from __future__ import annotations
 
 
+# Refusal codes that are not about the rules but about what the caller asked for: "not found".
+NOT_FOUND_CODES = frozenset({"journey_not_found", "context_not_found", "chair_not_found"})
+
+
 class Refusal(Exception):
     """A request the service will not carry out; `code` is stable, `message` for a person."""
 

@@ -47,6 +47,8 @@ from api.logging import note
 from api.routes.census import readiness_for
 from api.routes.reports import COHORT_REPORT, CSV, SVG, XLSX, access_detail, period_problem
 from api.services import Services, services
+from services.access import access_log_page
+from services.errors import NotFound
 from services.permissions import may_read_access_log, may_use_dashboard
 from domain.calendar import WorkingDayCalendar, birthday
 from domain.disclosure import DEFAULT_THRESHOLD
@@ -56,7 +58,6 @@ from reports.cin_validation import RULESETS, CinValidatorError
 from reports.cohort_report import load_cohort_report, to_csv, to_xlsx
 from domain.weighting import CONTEXT_ID, HOME_FAMILY
 from store import contexts as store_contexts
-from store.access_log import access_by_user, access_for_journey
 from store import manager_queries as mq
 from store.queries import journey_in_la, journeys_page
 from domain.history import as_of
@@ -339,24 +340,19 @@ def access_page(
     journey_id, actor = journey_id.strip()[:64], actor.strip()[:200]
     if not journey_id and not actor:
         return _render(request, "access.html", context)
-    engine, la = svc.store.engine, who.local_authority
     try:
         after, before = access.decode_cursor(cursor)
     except ValueError:
         after, before = None, None  # a page, not the API: a spoilt cursor starts again at the first page
     if journey_id:
-        if journey_in_la(engine, journey_id, la) is None:
-            return _not_found(request, who, today)
-        note(request, journey_id=journey_id)
         actor = ""
-    # Recorded first, and the pages keep to the log as it stood before this first page's
-    # own row (see api/routes/audit.py).
-    [own] = access.record(request, access.ACCESS_LOG, [journey_id or None], detail=actor or None)
-    before = before or own
+    try:
+        rows, before = access_log_page(svc.store, access.reader(request), journey_id or None, actor or None,
+                                       after, before, ACCESS_PAGE_SIZE)
+    except NotFound:
+        return _not_found(request, who, today)
     if journey_id:
-        rows = access_for_journey(engine, la, journey_id, after, ACCESS_PAGE_SIZE + 1, before)
-    else:
-        rows = access_by_user(engine, la, actor, after, ACCESS_PAGE_SIZE + 1, before)
+        note(request, journey_id=journey_id)
     shown, more = rows[:ACCESS_PAGE_SIZE], len(rows) > ACCESS_PAGE_SIZE
     asked = {"journey_id": journey_id} if journey_id else {"actor": actor}
     context.update({

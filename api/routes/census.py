@@ -19,7 +19,8 @@ from api import access, schemas
 from api.fields import YEARS
 from api.errors import ApiError, invalid_query
 from services.identity import Principal
-from api.routes.reports import MALFORMED, REFUSED, UNAUTHENTICATED, reader
+from api.auth import reader
+from api.responses import REPORT_MALFORMED as MALFORMED, REPORT_REFUSED as REFUSED, REPORT_UNAUTHENTICATED as UNAUTHENTICATED
 from api.services import Services, services
 from domain.calendar import WorkingDayCalendar
 from reports import cin_census, cin_readiness

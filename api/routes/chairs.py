@@ -16,7 +16,7 @@ from api import schemas
 from api.auth import principal
 from api.errors import chair_not_found
 from services.identity import Principal
-from api.routes.journeys import MALFORMED, UNAUTHENTICATED, answered, links, refused
+from api.responses import MALFORMED, UNAUTHENTICATED, answered, links, refused
 from api.services import Services, services
 from services.permissions import check_may_keep_chairs
 from store.chairs import chairs_with_load, put_chair, remove_chair

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date, datetime, timezone
-from functools import lru_cache
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -27,10 +26,9 @@ from api.auth import principal
 from api.errors import invalid_query, not_found
 from services.identity import Principal
 from api.logging import note
-from api.services import Services, services
+from api.services import Services, calendar, la_today, services
 from domain.calendar import WorkingDayCalendar
 from store import manager_queries
-from workflows.local_time import london_date
 
 router = APIRouter(prefix="/v1", tags=["managers"])
 
@@ -156,22 +154,6 @@ class Kpis(BaseModel):
                     '"journeys_with_plan_findings" how many have at least one',
         examples=[{"voices_not_recorded": 3, "goal_without_action": 1, "journeys_with_plan_findings": 4}],
     )
-
-
-# --- dependencies ------------------------------------------------------------------------------
-
-def la_today(request: Request) -> date:
-    clock = getattr(request.app.state, "clock", None)
-    return london_date(clock() if clock is not None else datetime.now(timezone.utc))
-
-
-@lru_cache(maxsize=8)
-def _calendar_for(closure_days: tuple[date, ...]) -> WorkingDayCalendar:
-    return WorkingDayCalendar(closure_days=closure_days)
-
-
-def calendar(svc: Services = Depends(services)) -> WorkingDayCalendar:
-    return _calendar_for(tuple(svc.settings.closure_days))
 
 
 # --- routes ------------------------------------------------------------------------------------

@@ -20,12 +20,12 @@ from fastapi.exceptions import RequestValidationError
 
 from api import access, schemas
 from api.fields import RecordDate
-from api.auth import principal
+from api.auth import principal, reader
 from api.errors import ApiError, invalid_query
 from services.identity import Principal
-from api.routes.manager import calendar
-from api.services import Services, services
-from services.permissions import check_may_read_reports, check_may_record_baselines
+from api.responses import REPORT_MALFORMED, REPORT_REFUSED, REPORT_UNAUTHENTICATED
+from api.services import Services, calendar, services
+from services.permissions import check_may_record_baselines
 from domain.calendar import WorkingDayCalendar
 from domain.disclosure import DEFAULT_THRESHOLD
 from reports import charts, cohort_report, roth_dataset
@@ -48,10 +48,7 @@ CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SVG = "image/svg+xml"
 
-UNAUTHENTICATED = {"model": schemas.ErrorAnswer, "description": "no bearer token, or one that is not valid"}
-REFUSED = {"model": schemas.ErrorAnswer, "description": "not_allowed_for_role: only managers and auditors export reports"}
-MALFORMED = {"model": schemas.ValidationAnswer,
-             "description": "a date that is not YYYY-MM-DD, a period that ends before it starts, an unknown format"}
+UNAUTHENTICATED, REFUSED, MALFORMED = REPORT_UNAUTHENTICATED, REPORT_REFUSED, REPORT_MALFORMED
 MALFORMED_REPORT = {"model": schemas.ValidationAnswer,
                     "description": "a date that is not YYYY-MM-DD, a period that ends before it starts "
                                    f"(invalid_period) or is longer than {cohort_report.MAX_MONTHS} months "
@@ -67,11 +64,6 @@ NO_BASELINE = {"model": schemas.ErrorAnswer,
 BASELINE_REFUSED = {"model": schemas.ErrorAnswer,
                     "description": "not_allowed_for_role: only managers record the LA's population baselines"}
 Chart = Literal[charts.CHARTS]  # type: ignore[valid-type]
-
-
-def reader(who: Principal = Depends(principal)) -> Principal:
-    check_may_read_reports(who)
-    return who
 
 
 @router.get(
