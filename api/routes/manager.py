@@ -23,12 +23,12 @@ from pydantic import BaseModel, Field
 from api import access, schemas
 from api.fields import RecordDate
 from api.auth import principal
-from api.errors import invalid_query, not_found
+from api.errors import invalid_query
 from services.identity import Principal
 from api.logging import note
 from api.services import Services, calendar, la_today, services
 from domain.calendar import WorkingDayCalendar
-from store import manager_queries
+from services import oversight
 
 router = APIRouter(prefix="/v1", tags=["managers"])
 
@@ -161,7 +161,7 @@ class Kpis(BaseModel):
 @router.get("/caseload", response_model=Caseload, responses={401: UNAUTHENTICATED})
 def caseload(who: Principal = Depends(principal), svc: Services = Depends(services)) -> dict:
     """Open journeys counted by pathway and stage, with totals."""
-    cells = manager_queries.caseload(svc.store.engine, who.local_authority)
+    cells = oversight.caseload(svc.store, who.local_authority)
     by_pathway = {"roth": 0, "cp": 0, "none": 0}
     by_stage: dict[str, int] = {}
     for cell in cells:
@@ -169,7 +169,7 @@ def caseload(who: Principal = Depends(principal), svc: Services = Depends(servic
         by_stage[cell["stage"]] = by_stage.get(cell["stage"], 0) + cell["count"]
     return {
         "local_authority": who.local_authority, "total": sum(c["count"] for c in cells),
-        "overdue": manager_queries.overdue_count(svc.store.engine, who.local_authority),
+        "overdue": oversight.overdue_count(svc.store, who.local_authority),
         "by_pathway": by_pathway, "by_stage": by_stage, "cells": cells,
     }
 
@@ -183,9 +183,7 @@ def overdue(
     today: date = Depends(la_today), cal: WorkingDayCalendar = Depends(calendar),
 ) -> dict:
     """Open journeys with a missed deadline, most overdue first; pass `next_cursor` back for more."""
-    rows = manager_queries.overdue(svc.store.engine, who.local_authority, limit=limit + 1, after=_decode_cursor(cursor))
-    page, more = rows[:limit], len(rows) > limit
-    access.record(request, access.OVERDUE_LIST, [r.journey_id for r in page])
+    page, more = oversight.overdue(svc.store, access.reader(request), limit, _decode_cursor(cursor))
     return {
         "today": today,
         "journeys": [{
@@ -207,10 +205,7 @@ def due(
 ) -> dict:
     """Open journeys whose next deadline falls from today to the Nth working day after it."""
     until = cal.add_working_days(today, within_working_days)
-    rows = manager_queries.due_between(svc.store.engine, who.local_authority, today, until,
-                                       limit=limit + 1, after=_decode_cursor(cursor))
-    page, more = rows[:limit], len(rows) > limit
-    access.record(request, access.DUE_LIST, [r.journey_id for r in page])
+    page, more = oversight.due(svc.store, access.reader(request), today, until, limit, _decode_cursor(cursor))
     return {
         "today": today, "until": until, "within_working_days": within_working_days,
         "journeys": [{**_listed(r), "working_days_left": cal.working_days_between(today, r.next_due_on)} for r in page],
@@ -223,10 +218,7 @@ def timeline(request: Request, journey_id: str, who: Principal = Depends(princip
     """The journey's events in date order, merged with its deadlines (met, missed, extended,
     still owed), transfers between pathways and its plan: ready to render as it is."""
     note(request, journey_id=journey_id)
-    entries = manager_queries.timeline(svc.store.engine, journey_id, who.local_authority)
-    if entries is None:
-        raise not_found()
-    access.record(request, access.TIMELINE, [journey_id])
+    entries = oversight.timeline(svc.store, access.reader(request), journey_id)
     return {"journey_id": journey_id, "entries": entries}
 
 
@@ -244,8 +236,7 @@ def kpis(
     LA's open journeys as they are now, counted by plan quality finding."""
     if end < start:
         raise invalid_query("to", "invalid_period", "The period ends before it starts.", end.isoformat())
-    return {**manager_queries.kpis(svc.store.engine, who.local_authority, start, end, cal),
-            "plan_findings": manager_queries.plan_findings_counts(svc.store.engine, who.local_authority)}
+    return oversight.kpis(svc.store, who.local_authority, start, end, cal)
 
 
 # --- helpers -----------------------------------------------------------------------------------
