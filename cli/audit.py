@@ -124,8 +124,9 @@ def export_main(args) -> int:
         return 1
     # A bundle hands over the journey's events: a read like any other, recorded first
     # (a context case's bundle is about a place, not a young person).
-    journey = EventStore(engine).journey(args.journey_id)
-    if journey is not None and not record_cli_read(engine, args.journey_id, journey.local_authority, AUDIT_BUNDLE):
+    store = EventStore(engine)
+    journey = store.journey(args.journey_id)
+    if journey is not None and not record_cli_read(store, args.journey_id, journey.local_authority, AUDIT_BUNDLE):
         return 1
     output = args.output or f"{args.journey_id}.audit.jsonl"
     if output == "-":

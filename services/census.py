@@ -16,6 +16,7 @@ from services import access
 from services.access import Reader
 from services.clock import now
 from store.events import EventStore
+from store.report_queries import ReportQueries
 
 CIN_CENSUS = "cin_census"  # the access log's code for a journey in a return, its companion or its readiness
 
@@ -23,11 +24,28 @@ CIN_CENSUS = "cin_census"  # the access log's code for a journey in a return, it
 def census_return(store: EventStore, reader: Reader, year: cin_census.CollectionYear, calendar: WorkingDayCalendar):
     """(the year's episodes, the return as DfE's XML, its rows) for the reader's LA, each
     journey in it recorded as read."""
-    la = reader.who.local_authority
-    found = cin_census.census_episodes(store.engine, la, year, calendar)
-    xml, rows = cin_census.to_xml(found, la, year, now())
-    access.record(store, reader, CIN_CENSUS, [x.journey_id for x in found])
+    found, xml, rows = census_unrecorded(store, reader.who.local_authority, year, calendar)
+    record_census(store, reader, found)
     return found, xml, rows
+
+
+def census_unrecorded(store: EventStore, local_authority: str, year: cin_census.CollectionYear,
+                      calendar: WorkingDayCalendar):
+    """The return, not yet recorded: for an edge that records it itself, with
+    `record_census`, before handing it over (the CLI, which says which step failed)."""
+    found = cin_census.census_episodes(ReportQueries(store.engine), local_authority, year, calendar)
+    xml, rows = cin_census.to_xml(found, local_authority, year, now())
+    return found, xml, rows
+
+
+def record_census(store: EventStore, reader: Reader, found) -> None:
+    access.record(store, reader, CIN_CENSUS, [x.journey_id for x in found])
+
+
+def checked(xml: bytes, rows, ruleset: str, validator_python: Path) -> list:
+    """The return's findings by DfE's rules `ruleset`, each traced to its journeys. Raises
+    CinValidatorError."""
+    return cin_readiness.readiness(cin_readiness.check_return(xml, ruleset, validator_python), rows)
 
 
 def readiness(store: EventStore, reader: Reader, year: cin_census.CollectionYear, ruleset: str,
@@ -35,6 +53,6 @@ def readiness(store: EventStore, reader: Reader, year: cin_census.CollectionYear
     """The year's return checked with `ruleset` (the API's and the dashboard's readiness):
     each journey in it recorded in the access log first. Raises CinValidatorError."""
     _, xml, rows = census_return(store, reader, year, calendar)
-    findings = cin_readiness.readiness(cin_readiness.check_return(xml, ruleset, validator_python), rows)
+    findings = checked(xml, rows, ruleset, validator_python)
     return {"year": year.label, "ruleset": ruleset, **cin_readiness.summary(findings),
             "findings": [asdict(f) for f in findings]}

@@ -17,6 +17,7 @@ from services import access
 from services.access import Reader
 from store import baselines
 from store.events import EventStore
+from store.report_queries import ReportQueries
 
 ROTH_DATASET = "roth_dataset"  # the access log's code for a journey's row in an exported dataset
 # The access log's code for a read of the cohort report (its figures, an export or a chart):
@@ -32,9 +33,19 @@ COHORT_REPORT = "cohort_report"
 
 def roth_dataset_rows(store: EventStore, reader: Reader, period_from: date, period_to: date) -> list[dict]:
     """The ROTH dataset of the reader's LA for the period, each journey in it recorded as read."""
-    rows = roth_dataset.dataset_rows(store.engine, reader.who.local_authority, period_from, period_to)
-    access.record(store, reader, ROTH_DATASET, [row["journey_id"] for row in rows])
+    rows = roth_dataset_unrecorded(store, reader.who.local_authority, period_from, period_to)
+    record_roth_dataset(store, reader, rows)
     return rows
+
+
+def roth_dataset_unrecorded(store: EventStore, local_authority: str, period_from: date, period_to: date) -> list[dict]:
+    """The dataset's rows, not yet recorded: for an edge that records them itself, with
+    `record_roth_dataset`, before handing them over (the CLI, which says which step failed)."""
+    return roth_dataset.dataset_rows(ReportQueries(store.engine), local_authority, period_from, period_to)
+
+
+def record_roth_dataset(store: EventStore, reader: Reader, rows: list[dict]) -> None:
+    access.record(store, reader, ROTH_DATASET, [row["journey_id"] for row in rows])
 
 
 def period_problem(start: date, end: date) -> tuple[str, str] | None:
@@ -50,7 +61,8 @@ def period_problem(start: date, end: date) -> tuple[str, str] | None:
 def cohort(store: EventStore, local_authority: str, period_from: date, period_to: date,
            calendar: WorkingDayCalendar, threshold: int) -> dict:
     """The published cohort report of the LA for the period (read by `record_cohort_read`)."""
-    return cohort_report.load_cohort_report(store.engine, local_authority, period_from, period_to, calendar, threshold)
+    return cohort_report.load_cohort_report(ReportQueries(store.engine), local_authority, period_from, period_to,
+                                            calendar, threshold)
 
 
 def record_cohort_read(store: EventStore, reader: Reader, period_from: date, period_to: date, threshold: int,

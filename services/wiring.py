@@ -9,9 +9,15 @@ from dataclasses import dataclass
 from sealing.codec import SealingCodec
 from services.identity import Identity
 from settings import Settings
+from store.engine import make_engine
 from store.events import EventStore
 from store.webhooks import WebhookStore
 from workflows.client import ContextClient, JourneyClient
+
+
+def open_store(settings: Settings) -> EventStore:
+    """The event store of the settings' database, for a process of its own (the CLI's)."""
+    return EventStore(make_engine(settings.database_url))
 
 
 @dataclass

@@ -473,7 +473,7 @@ async def test_pathways_journey_records_the_operators_read(http, store, token_fi
     def broken(engine, entries):
         raise OperationalError("INSERT INTO access_log", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(show, "record_access", broken)
+    monkeypatch.setattr("services.access.record_access", broken)
     assert show.show_journey(tmp_path, jid, today) == 1
     shown = capsys.readouterr()
     assert child not in shown.out and "Could not record this read" in shown.err
