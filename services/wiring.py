@@ -25,6 +25,11 @@ def open_store(settings: Settings) -> EventStore:
     return EventStore(make_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow))
 
 
+def close_store(store: EventStore) -> None:
+    """Close the store's connections (a command that is done with its database)."""
+    store.engine.dispose()
+
+
 def webhook_store(store: EventStore, ring: KeyRing) -> WebhookStore:
     """The webhook subscriptions, in the event store's database, their secrets sealed with `ring`."""
     return WebhookStore(store.engine, ring)
