@@ -1,9 +1,9 @@
 """The CIN census return for a collection year (reports/cin_census.py): DfE's XML, the local
 companion file with the ROTH mark, and the return's readiness by DfE's own rules.
 
-Managers and auditors of the caller's LA (api/routes/reports.py's `reader`). The return
-hands over every young person's identifiers and history in it, so each journey in it is
-recorded in the access log before anything is answered.
+Managers and auditors of the caller's LA (api/auth.py's `reader`); the use cases are
+services/census.py's. The return hands over every young person's identifiers and history in
+it, so each journey in it is recorded in the access log before anything is answered.
 """
 
 from __future__ import annotations
