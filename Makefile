@@ -1,4 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
+# `make test-fast` is the quick check while working: the unit tests and the store's tests on SQLite.
 # Both create the virtual environment on first use from this project's own files.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -15,7 +16,7 @@ CHROMIUM := /usr/bin/chromium
 DOCKER_COMPOSE := /usr/bin/docker-compose
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test clean
+.PHONY: run test test-fast clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,21 @@ run: $(STAMP) $(CIN_STAMP)
 
 test: $(STAMP) $(CIN_STAMP) $(CHROMIUM) $(DOCKER_COMPOSE)
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# Not a substitute for `make test`: no PostgreSQL, no Temporal, no HTTP, no browser (tests/conftest.py).
+# Two pytest processes side by side, one per core, each printing its output when it ends; the
+# store's two slowest files go with the unit tests so that the halves take about as long.
+# PYTEST_ARGS (options such as -k or -x) goes to both; a half that it leaves with no test to run
+# (pytest's exit status 5) is not a failure.
+FAST_SLOW_STORE := tests/store/test_store_rebuild.py tests/store/test_store_verify.py
+test-fast: $(STAMP)
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-fast-1 test-fast-2
+
+.PHONY: test-fast-1 test-fast-2
+test-fast-1: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider --sqlite-only -q tests/unit $(FAST_SLOW_STORE) $(PYTEST_ARGS) || [ $$? -eq 5 ]
+test-fast-2: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider --sqlite-only -q tests/store $(FAST_SLOW_STORE:%=--ignore=%) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 clean:
 	rm -rf $(VENV) $(CIN_VENV) var

@@ -49,7 +49,7 @@ def build_worker(
         task_queue=settings.task_queue,
         workflows=[JourneyWorkflow, ContextWorkflow, NotificationDelivery, NotificationSweeper, CheckpointWorkflow],
         activities=[
-            activities.persist_journey_events, activities.check_log_takes_appends,
+            activities.persist_journey_events, activities.check_log_takes_appends, activities.read_stream_after,
             webhooks.plan_webhook_deliveries, webhooks.deliver_webhook, webhooks.settle_webhook_deliveries,
             webhooks.start_notification_deliveries, webhooks.start_stranded_deliveries,
             checkpoints.write_checkpoint,

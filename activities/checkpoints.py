@@ -14,9 +14,8 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.names import WRITE_CHECKPOINT
 from audit.checkpoints import CheckpointRefused, write_checkpoint
-
-WRITE_CHECKPOINT = "write_checkpoint"
 
 
 class CheckpointActivities:

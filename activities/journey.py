@@ -21,10 +21,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from domain.codec import from_data
-from activities.names import CHECK_LOG_TAKES_APPENDS, COMMAND_ID_REUSED, NOT_RECORDABLE, PERSIST_JOURNEY_EVENTS
+from activities.names import (
+    CHECK_LOG_TAKES_APPENDS, COMMAND_ID_REUSED, NOT_RECORDABLE, PERSIST_JOURNEY_EVENTS, READ_STREAM_AFTER, STREAM_AHEAD,
+)
 from observability.metrics import DEADLINES_MISSED, EVENTS_APPENDED
-from store.errors import CommandIdReused, is_deterministic
-from store.events import EventStore
+from store.errors import CommandIdReused, StaleVersion, is_deterministic
+from store.port import EventStore
 from store.records import CommandRequest, DeadlineRow, JourneySummary, NewEvent, Notification, event_view
 
 
@@ -83,8 +85,20 @@ class JourneyActivities:
             # Deterministic: the workflow refuses the command (workflows/refusals.py), no retry.
             raise ApplicationError("command id answered another request", type=COMMAND_ID_REUSED,
                                    non_retryable=True) from None
+        except StaleVersion as stale:
+            if stale.actual < stale.expected:
+                raise  # the log behind the workflow: not for a retry to mend, but not to hide either
+            # The log holds events the workflow has not seen: retrying the same append would
+            # fail the same way for ever; the workflow reads them and decides again.
+            raise ApplicationError(f"the stream is at version {stale.actual}", type=STREAM_AHEAD,
+                                   non_retryable=True) from None
         _count(stored, summary.local_authority if summary else "")
         return [event_view(e) for e in stored]
+
+    @activity.defn(name=READ_STREAM_AFTER)
+    def read_stream_after(self, stream: str, version: int) -> list[dict]:
+        """The stream's events after `version`, as the persist activity answers them."""
+        return [event_view(e) for e in self._store.read_stream(stream, version)]
 
     @activity.defn(name=CHECK_LOG_TAKES_APPENDS)
     def check_log_takes_appends(self) -> bool:

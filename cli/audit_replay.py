@@ -3,7 +3,7 @@
 Fetches the runs of the journey's (or context case's) workflow from the running Temporal
 service, replays them with this code (so a release that would break the journey shows here
 first) and checks that the events they produced are the log's, same ids, same order
-(audit/replay.py). Exit status 0 when both hold, 1 when a run does not replay or the log
+(workflows/replay.py). Exit status 0 when both hold, 1 when a run does not replay or the log
 differs (the first difference is printed), 2 when the journey or the service cannot be found.
 """
 
@@ -31,8 +31,8 @@ def add_replay_parser(subparsers) -> None:
 
 
 async def audit_replay(data_dir: Path, identifier: str) -> int:
-    from audit.replay import JourneyNotFound, replay_journey
     from services.wiring import close_store, open_store
+    from workflows.replay import JourneyNotFound, replay_journey
 
     settings = settings_for(data_dir)
     store = open_store(settings)

@@ -92,7 +92,7 @@ def probe_main(args) -> int:
 def release_check_main(args) -> int:
     import asyncio
 
-    from audit.release_gate import check_release
+    from workflows.release_gate import check_release
     from cli.service import settings_for
     from settings import configure_logging
     from workflows.connection import TemporalUnreachable, connect

@@ -68,14 +68,16 @@ def _recorded(store, la: str, record) -> bool:
 
 def roth_dataset_main(args) -> int:
     from cli.service import settings_for
+    from domain.periods import period_problem
     from reports.roth_dataset import to_csv, to_xlsx
     from services import reports
     from services.wiring import open_store
     from settings import configure_logging
 
     configure_logging("warning")
-    if args.period_to < args.period_from:
-        print("The period ends before it starts.", file=sys.stderr)
+    problem = period_problem(args.period_from, args.period_to, max_months=None)
+    if problem is not None:
+        print(problem[1], file=sys.stderr)
         return 2
     if args.out == "-" and args.format == "xlsx":
         print("An XLSX workbook cannot go to stdout; give --out a file name.", file=sys.stderr)

@@ -1,7 +1,9 @@
 """`pathways journey ID` and `pathways verify`: reading the record, no service needed.
 
 A journey is shown the way an auditor would rebuild it: its stored events folded with the
-domain's own `evolve`, deadlines derived from that state, and the chronology as logged.
+domain's own `evolve`, deadlines derived from that state, and the chronology as logged. The
+record's codes are printed as they are stored (an auditor matches them against the API and
+the export); what is put into words is worded by domain/vocabulary.py.
 
 Showing a journey is a read of its data like any other: it is recorded in the access log
 (store/access_log.py) before anything is printed, with channel "cli", the operating system
@@ -22,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cli.service import settings_for
 from domain import contexts as ctx
+from domain import vocabulary
 from domain.calendar import WorkingDayCalendar
 from domain.decider import fold
 from domain.events import decode
@@ -120,7 +123,7 @@ def _show_practice(view: dict) -> None:
     if view["chair"]:
         print(f"  chair: {view['chair']}")
     if view["transfer_prompt"]:
-        print(f"  consider transfer to {view['transfer_prompt'].upper()} at the next conference "
+        print(f"  {vocabulary.in_a_sentence(vocabulary.transfer_prompt(view['transfer_prompt']))} at the next conference "
               "(the most influential context has moved)")
     if view["context_weightings"]:
         latest = view["context_weightings"][-1]
@@ -128,7 +131,8 @@ def _show_practice(view: dict) -> None:
         print(f"  latest context weighting ({latest['at']}, {latest['occurred_on']}): {named}")
     if view["care_plan"]:
         care = view["care_plan"]
-        print(f"  plan version {care['version']}, made at the {care['made_at'].replace('_', ' ')} on {care['made_on']}")
+        made_at = vocabulary.in_a_sentence(vocabulary.meeting(care["made_at"]))
+        print(f"  plan version {care['version']}, made at the {made_at} on {care['made_on']}")
         for finding in view["plan_findings"]:
             print(f"    plan check: {finding['message']}")
     if view["transition_plan_due"]:
@@ -143,7 +147,8 @@ def _show_context_case(logged, calendar: WorkingDayCalendar, today: date) -> Non
           + (f", closed on {view['closed_on']}: {view['closure_reason']}" if view["closed"] else ""))
     if view["next_conference"]:
         due = view["next_conference"]
-        print(f"  next {due['kind'].replace('_', ' ')} due {due['due_on']} [{due['status']}]")
+        print(f"  next {vocabulary.in_a_sentence(vocabulary.context_conference(due['kind']))} due {due['due_on']} "
+              f"[{due['status']}]")
     for action in view["actions"]:
         done = f", done {action['done_on']}" if action["done_on"] else ""
         print(f"  action {action['action_id']} ({action['kind']}): {action['owner']} by {action['due_on']}{done}")

@@ -56,7 +56,9 @@ class RecordVisit:
     command_id: str
     actor: Actor
     occurred_on: date
-    seen_alone: bool = False
+    # No default: whether the child was seen alone is a fact the practitioner states (the
+    # contract requires it), never one a missing field should record as "no".
+    seen_alone: bool
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,10 @@ class UpdatePlan:
     actor: Actor
     occurred_on: date  # the date of the meeting that made the plan
     made_at: str  # initial_conference, review_conference or core_group
-    needs: tuple[str, ...]
-    goals: tuple[Goal, ...]
+    # Empty when left out, as the contract has them: what an empty plan lacks is the rules'
+    # refusal or the quality check's finding to report, not a shape error.
+    needs: tuple[str, ...] = ()
+    goals: tuple[Goal, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -254,9 +258,14 @@ COMMAND_TYPES: dict[str, type] = {
     "observe_day": ObserveDay,
 }
 COMMAND_NAMES = {cls: name for name, cls in COMMAND_TYPES.items()}
+# Not sent to an open journey: a start has a door of its own, and the clock is the workflow's.
+INTERNAL_COMMANDS = (StartJourney, ObserveDay)
+# What callers send an open journey, in the contract's order: the HTTP layer's command shapes
+# are these and no others.
+SENT_COMMAND_TYPES = tuple(name for name, cls in COMMAND_TYPES.items() if cls not in INTERNAL_COMMANDS)
 
 
-def parse_command(request: dict, types: dict[str, type] = COMMAND_TYPES, internal: tuple = (StartJourney, ObserveDay)):
+def parse_command(request: dict, types: dict[str, type] = COMMAND_TYPES, internal: tuple = INTERNAL_COMMANDS):
     """A command from its contract form ({"type": ..., "command_id": ..., fields...}), among
     `types` but not the `internal` ones (a start has a door of its own; the clock is the
     workflow's).

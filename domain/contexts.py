@@ -17,12 +17,13 @@ from datetime import date, timedelta
 
 from domain.calendar import WorkingDayCalendar
 from domain.codec import from_data, to_data
-from domain.deadlines import working_days_before
+from domain.deadlines import status_on, working_days_before
 from domain.errors import DomainError
 from domain.model import Actor
 from domain.recordable import check_recordable
 from domain.roles import CASEWORK, may, records_nothing
 from domain.timescales import MONTHS, WORKING_DAYS, Interval
+from domain import vocabulary
 from domain.weighting import CONTEXT_KINDS, HOME_FAMILY, check_context_id
 
 CONTEXT_CONFERENCE = "context_conference"  # the first, after the referral
@@ -98,6 +99,9 @@ CONTEXT_COMMAND_TYPES: dict[str, type] = {
     "record_context_action": RecordContextAction,
     "close_context": CloseContext,
 }
+# What callers send an open context case: a referral has a door of its own (and the clock's
+# ObserveContextDay is the workflow's, so it has no contract name).
+SENT_CONTEXT_COMMAND_TYPES = tuple(name for name, cls in CONTEXT_COMMAND_TYPES.items() if cls is not ReferContext)
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -215,7 +219,7 @@ def next_conference(case: ContextCase, calendar: WorkingDayCalendar, today: date
     else:
         kind, due = CONTEXT_REVIEW, case.cadence.review.after(case.last_conference_on, calendar)
     reminder = working_days_before(calendar, due, case.cadence.reminder_working_days)
-    return ContextDeadline(kind, due, reminder, "missed" if today > due else "open")
+    return ContextDeadline(kind, due, reminder, status_on(kind, due, today))
 
 
 def next_wake(case: ContextCase, calendar: WorkingDayCalendar, today: date) -> date | None:
@@ -245,7 +249,7 @@ def decide(case: ContextCase, command, today: date, calendar: WorkingDayCalendar
     if case.closed:
         if isinstance(command, ObserveContextDay):
             return []
-        raise DomainError("context_closed", f"This context case was closed on {case.closed_on:%d %B %Y}.")
+        raise DomainError("context_closed", f"This context case was closed on {vocabulary.uk_date(case.closed_on)}.")
     if isinstance(command, RecordContextConference):
         return _conference(case, command, today, calendar)
     if isinstance(command, RecordContextAction):
@@ -266,9 +270,9 @@ def _choice(value, allowed, what: str) -> None:
 
 def _date(day: date, today: date, not_before: date, step: str) -> None:
     if day > today:
-        raise DomainError("date_in_future", f"The {step} date {day:%d %B %Y} is in the future.")
+        raise DomainError("date_in_future", f"The {step} date {vocabulary.uk_date(day)} is in the future.")
     if day < not_before:
-        raise DomainError("date_before_previous_step", f"The {step} date {day:%d %B %Y} is before {not_before:%d %B %Y}.")
+        raise DomainError("date_before_previous_step", f"The {step} date {vocabulary.uk_date(day)} is before {vocabulary.uk_date(not_before)}.")
 
 
 def _text(value: str | None, what: str) -> str:
@@ -284,7 +288,7 @@ def _refer(case: ContextCase, cmd: ReferContext, today: date) -> list:
     name = _text(cmd.name, "context's name")
     check_context_id(cmd.context_id)
     if cmd.referred_on > today:
-        raise DomainError("date_in_future", f"The referral date {cmd.referred_on:%d %B %Y} is in the future.")
+        raise DomainError("date_in_future", f"The referral date {vocabulary.uk_date(cmd.referred_on)} is in the future.")
     return [ContextReferred(cmd.referred_on, cmd.case_id, cmd.local_authority, cmd.context_id, cmd.kind, name, cmd.cadence)]
 
 

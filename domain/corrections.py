@@ -16,6 +16,7 @@ from datetime import date
 
 from domain import commands as c
 from domain import events as e
+from domain import vocabulary
 from domain.errors import DomainError
 from domain.ranges import check_date
 from domain.model import CATEGORIES, CP, PLAN, ROTH, SECTION_47, DeadlineRecord, JourneyState
@@ -109,7 +110,7 @@ def _check_value(state: JourneyState, fact: c.CorrectedFact, field: str, value, 
         return
     day = date.fromisoformat(value)
     if day > today:
-        raise DomainError("date_in_future", f"The corrected date {day:%d %B %Y} is in the future.")
+        raise DomainError("date_in_future", f"The corrected date {vocabulary.uk_date(day)} is in the future.")
     earliest = {
         "StrategyDiscussionHeld": state.referral_date,
         "InitialConferenceHeld": state.strategy_discussion_on,
@@ -117,7 +118,7 @@ def _check_value(state: JourneyState, fact: c.CorrectedFact, field: str, value, 
         "ReviewConferenceHeld": state.initial_conference_on,
     }[fact.type]
     if day < earliest:
-        raise DomainError("date_before_previous_step", f"The corrected date {day:%d %B %Y} is before the step it follows, on {earliest:%d %B %Y}.")
+        raise DomainError("date_before_previous_step", f"The corrected date {vocabulary.uk_date(day)} is before the step it follows, on {vocabulary.uk_date(earliest)}.")
 
 
 def _words(type_name: str) -> str:

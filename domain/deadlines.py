@@ -20,6 +20,7 @@ OPEN = "open"
 MET = "met"
 MISSED = "missed"
 EXTENDED = "extended"
+STATUSES = (OPEN, MET, MISSED, EXTENDED)
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,23 @@ def open_deadlines(
         for extension in state.extensions:
             if extension.kind == kind and extension.original_due_on == original:
                 due, extended = extension.new_due_on, True
-        if today > due and kind != EIGHTEENTH_BIRTHDAY:
-            status = MISSED
-        else:
-            status = EXTENDED if extended else OPEN
+        status = status_on(kind, due, today, extended)
         reminder = working_days_before(calendar, due, policy.reminder_lead(kind))
         result.append(Deadline(kind, due, original, reminder, status))
     return sorted(result, key=lambda d: (d.due_on, d.kind))
+
+
+def status_on(kind: str, due_on: date, today: date, extended: bool = False) -> str:
+    """The status on `today` of a deadline still owed (a journey's, a context case's, or an
+    action's): missed once its due day has passed, else open, or extended when an approved
+    extension set the day.
+
+    The 18th birthday is never missed: it is a day the young person reaches, not a step anyone
+    holds, and the journey closes on it.
+    """
+    if today > due_on and kind != EIGHTEENTH_BIRTHDAY:
+        return MISSED
+    return EXTENDED if extended else OPEN
 
 
 def all_deadlines(

@@ -17,13 +17,15 @@ from domain.deadlines import MISSED, Deadline, open_deadlines
 from domain.errors import DomainError
 from domain.model import (
     ADULTHOOD, CATEGORIES, CLOSE_REASONS, CLOSED, CONSENT_DECISIONS, CONSENT_SCOPES, CP, EIGHTEENTH_BIRTHDAY,
-    ETHNICITIES, HARM_TYPES, MEETINGS, NOT_STARTED, PARTICIPANTS, PLAN, REFERRAL, REVIEW_DECISIONS, ROTH, SECTION_47,
+    ETHNICITIES, HARM_TYPES, INITIAL_CONFERENCE_DECISIONS, MEETINGS, NOT_STARTED, PARTICIPANTS, PLAN, REFERRAL,
+    REVIEW_DECISIONS, ROTH, SECTION_47,
     SEXES, STEP_DOWNS, STRATEGY_OUTCOMES, CORE_GROUP, FIRST_CORE_GROUP, INITIAL_CONFERENCE, REVIEW_CONFERENCE,
     VISIT, Allocation, Consent, DeadlineKey, DeadlineRecord, Extension, JourneyState, Participation, Plan,
     initial_state,
 )
 from domain import census
 from domain import plans as p
+from domain import vocabulary
 from domain.corrections import corrected, decide_correction
 from domain.recordable import check_recordable
 from domain.roles import CASEWORK, CHANGE_POLICY, EXTEND_DEADLINE, ROLES, may, records_nothing
@@ -57,7 +59,7 @@ def decide(
                 return []
             raise DomainError(
                 "journey_closed",
-                f"This journey was closed on {state.closed_on:%d %B %Y}; nothing more can be recorded on it.",
+                f"This journey was closed on {vocabulary.uk_date(state.closed_on)}; nothing more can be recorded on it.",
             )
     return handler(state, command, today, calendar)
 
@@ -111,12 +113,12 @@ def _check_role(command) -> None:
 def _check_date(occurred_on: date, today: date, not_before: date | None, step: str, previous: str) -> None:
     if occurred_on > today:
         raise DomainError(
-            "date_in_future", f"The {step} date {occurred_on:%d %B %Y} is in the future."
+            "date_in_future", f"The {step} date {vocabulary.uk_date(occurred_on)} is in the future."
         )
     if not_before is not None and occurred_on < not_before:
         raise DomainError(
             "date_before_previous_step",
-            f"The {step} date {occurred_on:%d %B %Y} is before the {previous} on {not_before:%d %B %Y}.",
+            f"The {step} date {vocabulary.uk_date(occurred_on)} is before the {previous} on {vocabulary.uk_date(not_before)}.",
         )
 
 
@@ -208,7 +210,7 @@ def _initial_conference(state, cmd: c.RecordInitialConference, today, calendar):
         raise DomainError("strategy_discussion_required", "An initial conference needs a strategy discussion that opened a s.47 enquiry.")
     if state.stage == PLAN:
         raise DomainError("step_out_of_order", "The initial conference has already been held; record a review conference instead.")
-    _check_choice(cmd.decision, ("plan", "no_plan"), "conference decision")
+    _check_choice(cmd.decision, INITIAL_CONFERENCE_DECISIONS, "conference decision")
     _check_date(cmd.occurred_on, today, state.last_step_on, "initial conference", "strategy discussion")
     _check_chair(state, "initial conference")
     met = _met(state, today, calendar, (INITIAL_CONFERENCE,), cmd.occurred_on)
@@ -272,15 +274,17 @@ def _extend(state, cmd: c.ExtendDeadline, today, calendar):
     if not cmd.reason or not cmd.reason.strip():
         raise DomainError("reason_required", "An extension needs the reason it was approved.")
     current = next((d for d in open_deadlines(state, state.policy, calendar, today) if d.kind == cmd.deadline), None)
+    named = vocabulary.in_a_sentence(vocabulary.deadline(cmd.deadline))
     if current is None or current.kind == EIGHTEENTH_BIRTHDAY:
-        raise DomainError("deadline_not_open", f"There is no open {cmd.deadline.replace('_', ' ')} deadline to extend.")
+        raise DomainError("deadline_not_open", f"There is no open {named} deadline to extend.")
     if current.status == MISSED:
         raise DomainError(
             "deadline_passed",
-            f"The {cmd.deadline.replace('_', ' ')} deadline passed on {current.due_on:%d %B %Y}; an extension must be approved before it is missed.",
+            f"The {named} deadline passed on {vocabulary.uk_date(current.due_on)}; "
+            "an extension must be approved before it is missed.",
         )
     if cmd.new_due_on <= current.due_on:
-        raise DomainError("extension_not_later", f"The new due date must be after {current.due_on:%d %B %Y}.")
+        raise DomainError("extension_not_later", f"The new due date must be after {vocabulary.uk_date(current.due_on)}.")
     return [e.DeadlineExtended(today, cmd.deadline, current.original_due_on, current.due_on, cmd.new_due_on, cmd.reason.strip(), cmd.actor.id)]
 
 
@@ -385,7 +389,7 @@ def _check_meeting_held(state: JourneyState, meeting: str, on: date) -> None:
     if held != on:
         raise DomainError(
             "meeting_not_held",
-            f"No {meeting.replace('_', ' ')} is recorded on {on:%d %B %Y}; record the meeting first.",
+            f"No {vocabulary.in_a_sentence(vocabulary.meeting(meeting))} is recorded on {vocabulary.uk_date(on)}; record the meeting first.",
         )
 
 

@@ -20,11 +20,13 @@ REFERRAL = "referral"  # referred; no strategy discussion has opened a s.47 enqu
 SECTION_47 = "section_47"  # s.47 enquiry under way; the initial conference is due
 PLAN = "plan"  # on a ROTH or child protection plan
 CLOSED = "closed"
+STAGES = (REFERRAL, SECTION_47, PLAN, CLOSED)  # the stages a started journey can be at
 
 CATEGORIES = ("physical", "emotional", "sexual", "neglect")
 # The kinds of harm outside the home the seed report's sites record (they have no place in the
 # CIN census, which is why sites kept them in spreadsheets).
 HARM_TYPES = ("serious_youth_violence", "cce", "cse", "peer_abuse", "intimate_partner_abuse", "online_abuse", "other")
+INITIAL_CONFERENCE_DECISIONS = ("plan", "no_plan")
 STRATEGY_OUTCOMES = ("s47_roth", "s47_cp", "child_in_need", "early_help", "no_further_action")
 STEP_DOWNS = ("child_in_need", "early_help", "none")
 REVIEW_DECISIONS = ("continue", "transfer_to_roth", "transfer_to_cp", "end_plan")
@@ -42,6 +44,7 @@ CORE_GROUP = "core_group"
 REVIEW_CONFERENCE = "review_conference"
 VISIT = "visit"
 EIGHTEENTH_BIRTHDAY = "eighteenth_birthday"
+DEADLINE_KINDS = (INITIAL_CONFERENCE, FIRST_CORE_GROUP, CORE_GROUP, REVIEW_CONFERENCE, VISIT, EIGHTEENTH_BIRTHDAY)
 
 ADULTHOOD = 18
 

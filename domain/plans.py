@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from domain import vocabulary
 from domain.weighting import WeightedContext
 
 # The three headings (seed report: "From welfare-orientated intentions to welfare-orientated actions").
@@ -34,14 +35,6 @@ NEEDS = (
     "poverty",  # support with the impact of poverty
     "other",
 )
-NEED_NAMES = {
-    "education_access": "access to education",
-    "assessment_and_support": "ASD/SEND/mental health assessment and support",
-    "physical_safety": "physical safety in public places and education",
-    "substance_use": "support with substance use",
-    "poverty": "support with the impact of poverty",
-    "other": "another need",
-}
 
 # Whom or what an action is aimed at: the young person, the family, or a context by its id.
 YOUNG_PERSON = "young_person"
@@ -113,7 +106,7 @@ def check_plan(
     met = {goal.need for goal in plan.goals if goal.heading == NEEDS_HEADING}
     for need in plan.needs:
         if need not in met:
-            findings.append(Finding(NEED_WITHOUT_GOAL, f"No goal meets the need for {NEED_NAMES.get(need, need)}: "
+            findings.append(Finding(NEED_WITHOUT_GOAL, f"No goal meets the need for {_need(need)}: "
                                                        "add a goal under the needs heading."))
     for goal in plan.goals:
         if not goal.actions:
@@ -148,3 +141,7 @@ def check_plan(
                                     f"The conference recorded no views from {' or '.join(missing_voices)}: "
                                     "record what they said, or why they could not take part."))
     return tuple(findings)
+
+
+def _need(code: str) -> str:
+    return vocabulary.in_a_sentence(vocabulary.NEEDS.get(code, code))

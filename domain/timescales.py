@@ -114,6 +114,9 @@ CATALOGUE: tuple[TimescalePolicy, ...] = (
     TimescalePolicy("roth-cadence/2023-12-15", WORKING_TOGETHER_2023, NATIONAL, ROTH_CADENCE, DEFAULT_REMINDER_LEADS),
 )
 
+# The policy families a journey can be moved to ("national", "roth-cadence"): versions share one.
+POLICY_FAMILIES = tuple(dict.fromkeys(p.version.split("/")[0] for p in CATALOGUE))
+
 
 def policy_in_force(
     family: str, on: date, catalogue: tuple[TimescalePolicy, ...] = CATALOGUE

@@ -18,14 +18,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable, Mapping, Sequence
 
+from domain.ages import AGE_BANDS, UNDER_TEN
 from domain.disclosure import DEFAULT_THRESHOLD, Published, suppress
 from domain.model import ETHNICITIES, SEXES
 
 MULTI_VALUED = ("categories", "harm_types", "needs", "contexts")
-UNDER_TEN = "under 10"
-# The dataset's age bands at a plan's start (reports/roth_dataset.py age_band), youngest
-# first; "18 and over" is left out: a journey never reaches it on a plan.
-AGE_BANDS = (UNDER_TEN, "10-12", "13-15", "16-17")
 # The dimensions of the cohort an LA may supply a population baseline for, each with the
 # groups the dataset codes it by (CIN census codes for sex and ethnicity).
 BASELINE_GROUPS: dict[str, tuple[str, ...]] = {"ethnicity": ETHNICITIES, "sex": SEXES, "age_band": AGE_BANDS}

@@ -39,25 +39,26 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Iterable, Mapping, Sequence
 
-from domain import plans
+from domain import vocabulary
+from domain.ages import AGE_BANDS
 from domain.calendar import WorkingDayCalendar
 from domain.disclosure import DEFAULT_THRESHOLD, TOTAL, suppress
 from domain.model import ETHNICITIES, HARM_TYPES, PATHWAYS, SEXES
+from domain.periods import months_in
 from domain.timeliness import DFE_BANDS
 from reports.cells import csv_row, written_as_text
-from reports.cohort import AGE_BANDS, BASELINE_GROUPS, counts, disproportionality, in_age_bands, roth_share_of_cp_plans
+from reports.cohort import BASELINE_GROUPS, counts, disproportionality, in_age_bands, roth_share_of_cp_plans
 from reports.roth_dataset import dataset_rows
 
 __all__ = [
-    "BREAKDOWNS", "LABELS", "MAX_MONTHS", "SUPPRESSED", "cohort_report", "grids", "load_cohort_report", "months_in",
+    "BREAKDOWNS", "LABELS", "SUPPRESSED", "cohort_report", "grids", "load_cohort_report",
     "to_csv", "to_xlsx",
 ]
 
 SUPPRESSED = "[c]"  # how the exports mark a suppressed entry
-MAX_MONTHS = 60  # the longest period reported: a timeliness measure is read per month
 PLANS = "plans"
 ON_TIME, LATE = "on_time", "late"
 WITHIN_15, OVER_15 = "within_15", "over_15"
@@ -67,33 +68,12 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 # The published words for each code (the exports, the charts and the dashboard show these).
 LABELS: dict[str, dict[str, str]] = {
-    "harm_type": {
-        "serious_youth_violence": "Serious youth violence", "cce": "Child criminal exploitation",
-        "cse": "Child sexual exploitation", "peer_abuse": "Peer-on-peer abuse",
-        "intimate_partner_abuse": "Intimate partner abuse", "online_abuse": "Online abuse", "other": "Other harm",
-    },
-    "pathway": {ROTH: "ROTH", CP: "Child protection"},
-    "age_band": {"under 10": "Under 10", "10-12": "10 to 12", "13-15": "13 to 15", "16-17": "16 to 17",
-                 "18 and over": "18 and over"},
-    "sex": {"M": "Male", "F": "Female", "U": "Not known"},
-    # The CIN census's descriptions of its ethnicity codes.
-    "ethnicity": {
-        "WBRI": "White British", "WIRI": "White Irish", "WIRT": "Traveller of Irish heritage",
-        "WOTH": "Any other White background", "WROM": "Gypsy/Roma", "MWBC": "White and Black Caribbean",
-        "MWBA": "White and Black African", "MWAS": "White and Asian", "MOTH": "Any other mixed background",
-        "AIND": "Indian", "APKN": "Pakistani", "ABAN": "Bangladeshi", "AOTH": "Any other Asian background",
-        "BCRB": "Black Caribbean", "BAFR": "Black African", "BOTH": "Any other Black background", "CHNE": "Chinese",
-        "OOTH": "Any other ethnic group", "REFU": "Refused", "NOBT": "Information not yet obtained",
-    },
-    "plan_finding": {
-        plans.NEED_WITHOUT_GOAL: "A need has no goal",
-        plans.GOAL_WITHOUT_ACTION: "A goal has no action",
-        plans.ACTION_WITHOUT_OWNER_OR_DATE: "An action has no owner or no due date",
-        plans.GOAL_WITHOUT_OUTCOME: "A goal has no outcome",
-        plans.HARM_CONTEXT_WITHOUT_ACTION: "A place of harm has no action aimed at it",
-        plans.ONLY_BEHAVIOUR_TARGETED: "Every action is aimed at the young person",
-        plans.VOICES_NOT_RECORDED: "The conference recorded no views from the young person or parents",
-    },
+    "harm_type": vocabulary.HARM_TYPES,
+    "pathway": vocabulary.PATHWAYS_SHORT,
+    "age_band": vocabulary.AGE_BANDS,
+    "sex": vocabulary.SEXES,
+    "ethnicity": vocabulary.ETHNICITIES,
+    "plan_finding": vocabulary.PLAN_FINDINGS,
 }
 # The plan quality check's codes, in the order the report lists them.
 FINDING_CODES = tuple(LABELS["plan_finding"])
@@ -168,18 +148,6 @@ def cohort_report(
         "timeliness": _timeliness(months, threshold),
         "plan_findings": _findings_table(rows, findings, threshold),
     }
-
-
-def months_in(period_from: date, period_to: date) -> list[tuple[date, date]]:
-    """The calendar months the period touches, each cut to the period: (first, last) days."""
-    months = []
-    first = period_from
-    while first <= period_to:
-        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        last = min(following - timedelta(days=1), period_to)
-        months.append((first, last))
-        first = following
-    return months
 
 
 def _groups(known: Sequence[str], counted: Mapping[str, int]) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ The columns, in order (COLUMNS; the keys of every row):
 | harm_types | the harm types the strategy discussion found, ";"-joined |
 | needs | the young person's needs in the current care plan, ";"-joined |
 | contexts | the kinds of context outside the home the latest context weighting names, distinct, ";"-joined |
-| age_band | age at the plan's start: under 10, 10-12, 13-15, 16-17 (18 and over, which a journey never reaches on a plan) |
+| age_band | age at the plan's start, in domain/ages.py's bands: under 10, 10-12, 13-15, 16-17 (18 and over, which a journey never reaches on a plan) |
 | sex | M, F or U |
 | ethnicity | the CIN census ethnicity code |
 | outcome | open; or the closure reason, with the step down when there was one ("plan_ended, step down: early_help") |
@@ -49,6 +49,7 @@ import io
 from datetime import date
 from typing import Any, Iterable
 
+from domain.ages import age_band
 from reports.cells import csv_row, written_as_text
 
 __all__ = ["COLUMNS", "DATE_COLUMNS", "SHEET", "dataset_rows", "to_csv", "to_xlsx"]
@@ -120,19 +121,6 @@ def _row(journey_id: str, view: dict, started: date, ended: date | None, steps: 
         "ethnicity": person.get("ethnicity"),
         "outcome": outcome,
     }
-
-
-def age_band(born: date, on: date) -> str:
-    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-    if age < 10:
-        return "under 10"
-    if age <= 12:
-        return "10-12"
-    if age <= 15:
-        return "13-15"
-    if age <= 17:
-        return "16-17"
-    return "18 and over"
 
 
 def _step_dates(queries, journey_ids: list[str]) -> dict[str, dict[str, date | None]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain.calendar import WorkingDayCalendar
+from domain.timeline import timeline_entries
 from services import access
 from services.access import Reader
 from services.errors import journey_not_found
@@ -49,7 +50,7 @@ def due(store: EventStore, reader: Reader, today: date, until: date, limit: int,
 def timeline(store: EventStore, reader: Reader, journey_id: str) -> list[dict]:
     """The journey's events in date order merged with its deadlines; NotFound if the reader's
     LA has no such journey. Recorded as read."""
-    entries = manager_queries.timeline(store.engine, journey_id, reader.who.local_authority)
+    entries = journey_timeline(store, reader.who.local_authority, journey_id)
     if entries is None:
         raise journey_not_found()
     access.record(store, reader, TIMELINE, [journey_id])
@@ -57,8 +58,10 @@ def timeline(store: EventStore, reader: Reader, journey_id: str) -> list[dict]:
 
 
 def journey_timeline(store: EventStore, local_authority: str, journey_id: str) -> list[dict] | None:
-    """The timeline for a page that records its read itself (the dashboard's journey page)."""
-    return manager_queries.timeline(store.engine, journey_id, local_authority)
+    """The timeline, unrecorded: for a page that records its read itself (the dashboard's
+    journey page); None if the LA has no such journey."""
+    rows = manager_queries.timeline_rows(store.engine, journey_id, local_authority)
+    return None if rows is None else timeline_entries(*rows)
 
 
 def kpis(store: EventStore, local_authority: str, start: date, end: date, calendar: WorkingDayCalendar) -> dict:

@@ -48,16 +48,6 @@ def record_roth_dataset(store: EventStore, reader: Reader, rows: list[dict]) -> 
     access.record(store, reader, ROTH_DATASET, [row["journey_id"] for row in rows])
 
 
-def period_problem(start: date, end: date) -> tuple[str, str] | None:
-    """What is wrong with a cohort report's period, (code, sentence), or None: it must end on
-    or after its start and span MAX_MONTHS at most (the API and the dashboard both ask)."""
-    if end < start:
-        return "invalid_period", "The period ends before it starts."
-    if len(cohort_report.months_in(start, end)) > cohort_report.MAX_MONTHS:
-        return "period_too_long", f"The period is longer than {cohort_report.MAX_MONTHS} months: report on a shorter one."
-    return None
-
-
 def cohort(store: EventStore, local_authority: str, period_from: date, period_to: date,
            calendar: WorkingDayCalendar, threshold: int) -> dict:
     """The published cohort report of the LA for the period (read by `record_cohort_read`)."""

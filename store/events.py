@@ -1,49 +1,28 @@
-"""The event store: an append-only log of each journey's events, with read models.
+"""The event store on SQLAlchemy Core: an append-only log of each journey's events, with the
+projections it feeds, on SQLite and PostgreSQL from one code path.
 
-Persistence contract of ``EventStore.append(stream, expected_version, events, ...)``.
-The contract suite in ``tests/store`` checks each requirement on SQLite and PostgreSQL.
+`EventStore` here implements the port of store/port.py (`JourneyStore`: the log and the
+journey projections), whose requirements R1-R10 state what callers may rely on; the contract
+suite in tests/store checks each of them on both engines. What follows is how this store keeps
+the ones whose means differ by engine.
 
-R1  One transaction. The events, the journey summary upsert, the replacement of the
-    journey's deadlines (its rows deleted, the given ones inserted; ``deadlines=None``
-    leaves them as they are) and the outbox inserts are committed together or not at
-    all. A failure in any of them leaves the events and read models as they were.
+R1  The usual append (store/append_sql.py) is one statement on PostgreSQL and one
+    ``BEGIN IMMEDIATE`` transaction on SQLite; the careful path below is one SQLAlchemy
+    transaction. Either way the projection updates (store/projection_updates.py) are written
+    in the events' transaction.
 
-R2  Idempotent on event id. If an event id of the batch is already stored, the batch
-    must be a retry: every id stored, in this stream, as consecutive versions in the
-    given order. Then nothing is written (not even the read models) and the stored
-    events are returned. Any other overlap raises ``EventIdConflict``. This check comes
-    before R3, so a retry of a batch that succeeded is not reported as stale.
+R4  Positions are ``max(position) + 1 ..``, computed while holding a lock released only at
+    commit (PostgreSQL: a transaction-level advisory lock with a fixed key; SQLite: the write
+    lock taken by ``BEGIN IMMEDIATE``). The price is that appends are serialised across all
+    streams, which suits one local authority's volumes. (The one-statement append on
+    PostgreSQL takes the lock inside its statement, whose snapshot may predate it; a
+    position it computes from a stale snapshot is one a committed append holds, so the
+    primary key refuses it and the careful path, lock first, appends instead.)
 
-R3  Optimistic concurrency. ``expected_version`` is the number of events the caller
-    saw in the stream; if the stream holds a different number, ``StaleVersion`` is
-    raised and nothing is written. The new events take versions
-    ``expected_version + 1 ..``, so a stream's versions are always 1..n.
-
-R4  Global position in commit order. Positions are ``max(position) + 1 ..``, computed
-    while holding a lock that is released only at commit (PostgreSQL: a
-    transaction-level advisory lock with a fixed key; SQLite: the write lock taken by
-    ``BEGIN IMMEDIATE``). A transaction with a lower position therefore always commits
-    before one with a higher position, positions have no gaps, and a reader following
-    ``read_all(after_position)`` never misses an event. The price is that appends are
-    serialised across all streams, which suits one local authority's volumes. (The
-    one-statement append on PostgreSQL, store/append_sql.py, takes the lock inside its
-    statement, whose snapshot may predate it; a position it computes from a stale
-    snapshot is one a committed append holds, so the primary key refuses it and the
-    careful path, lock first, appends instead.)
-
-R5  Hash chain per stream. Each event's ``prev_hash`` is the previous event's ``hash``
-    in the stream (``"0" * 64`` for version 1) and its ``hash`` covers its envelope, as
-    defined in ``store.chain``. ``recorded_at`` is the store clock's time at the
-    append, in UTC to the microsecond, and is the same for every event of a batch.
-
-R6  The outbox insert is idempotent on notification id: a notification whose id is
-    already in the outbox is skipped, delivered or not.
-
-R7  Idempotency keys. With ``request`` (the client's request the batch answers: its LA,
-    command id and canonical hash), the batch records which request the LA's command id
-    answered, in the same transaction (R1). If that command id is recorded as answering
-    another request (another stream or hash), ``CommandIdReused`` is raised and nothing is
-    written. A retry (R2) writes nothing, its request included.
+R7  The careful path claims the request under the append lock, before it inserts the
+    events, so a command id that answered another request raises ``CommandIdReused`` with
+    nothing written; the usual path only finds the id taken (a unique key) and hands the
+    append over to the careful one.
 """
 
 from __future__ import annotations
@@ -56,11 +35,11 @@ import structlog
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from store import append_sql, chain, command_requests, log, outbox, read_models
+from store import append_sql, chain, command_requests, log, outbox, projection_updates, read_models
 from store.engine import for_writing
 from store.errors import EventIdConflict, StaleVersion
 from store.records import CommandRequest, DeadlineRow, JourneySummary, NewEvent, Notification, StoredEvent
-from store.schema import command_requests as command_requests_table, events as events_table
+from store.schema import events as events_table
 from store.validation import check_columns, json_ready_text
 from store.verify import Verification, verify_log
 
@@ -77,7 +56,8 @@ def utc_now() -> datetime:
 
 
 class EventStore:
-    """Appends events with their read models (see R1-R6 above) and reads them back.
+    """Appends events with their projection updates and reads both back: store.port's
+    `JourneyStore`, whose requirements (R1-R10) each method keeps.
 
     Safe to share between threads: each call takes its own pooled connection.
     ``mark_delivered`` raises ``KeyError`` for a notification that was never enqueued.
@@ -180,7 +160,7 @@ class EventStore:
                 data_json=data_json,
             )
             log.insert(connection, stored)
-            _write_read_models(connection, stream, recorded_at, summary, deadlines, notifications)
+            projection_updates.write(connection, stream, recorded_at, summary, deadlines, notifications)
         return stored, False
 
     def _head_hash(self, stream: str, expected_version: int) -> str | None:
@@ -205,11 +185,6 @@ class EventStore:
     @property
     def engine(self) -> Engine:
         return self._engine
-
-    def recorded_request(self, local_authority: str, command_id: str) -> tuple[str, str] | None:
-        """R7: the (stream, request hash) the LA's command id answered, or None."""
-        with self._engine.connect() as connection:
-            return command_requests.recorded(connection, local_authority, command_id)
 
     def takes_appends(self) -> bool:
         """Whether an append would get the append lock now (R4), within the engine's lock
@@ -240,6 +215,8 @@ class EventStore:
         with self._engine.connect() as connection:
             return log.for_command(connection, stream, command_id)
 
+    # The projections' side of the port (store.port.JourneyProjections).
+
     def journey(self, journey_id: str) -> JourneySummary | None:
         with self._engine.connect() as connection:
             return read_models.load_summary(connection, journey_id)
@@ -260,6 +237,11 @@ class EventStore:
         with self._writer.begin() as connection:
             outbox.mark_delivered(connection, notification_id, self._now())
 
+    def recorded_request(self, local_authority: str, command_id: str) -> tuple[str, str] | None:
+        """R7: the (stream, request hash) the LA's command id answered, or None."""
+        with self._engine.connect() as connection:
+            return command_requests.recorded(connection, local_authority, command_id)
+
     def verify(self) -> Verification:
         return verify_log(self._engine)
 
@@ -279,7 +261,7 @@ def _validate(
     notifications: list[Notification],
     request: CommandRequest | None,
 ) -> list[str]:
-    """Everything that can be checked without the database, so that a refused append
+    """R9: everything that can be checked without the database, so that a refused append
     never reaches it (R1 makes it harmless, but the errors would differ by engine).
     Returns each event's data as the JSON that is stored."""
     if not stream:
@@ -296,29 +278,8 @@ def _validate(
             raise ValueError(f"event {event.event_id}: data must be a dict")
         check_columns(events_table, {"stream": stream, **vars(event)})
         data_json.append(json_ready_text(event.data, f"event {event.event_id} data"))
-    if summary is not None:
-        if summary.journey_id != stream:
-            raise ValueError("the summary belongs to a different journey than the stream")
-        read_models.validate_summary(summary)
-    if deadlines is not None:
-        read_models.validate_deadlines(stream, deadlines)
-    for notification in notifications:
-        outbox.validate(notification)
-    if request is not None:
-        check_columns(command_requests_table, {"stream": stream, **vars(request)})
+    projection_updates.validate(stream, summary, deadlines, notifications, request)
     return data_json
-
-
-def _write_read_models(
-    connection: Connection, stream: str, recorded_at: datetime, summary: JourneySummary | None,
-    deadlines: Sequence[DeadlineRow] | None, notifications: list[Notification],
-) -> None:
-    """R1: the read models change in the same transaction as the events they fold."""
-    if summary is not None:
-        read_models.upsert_summary(connection, summary, recorded_at)
-    if deadlines is not None:
-        read_models.replace_deadlines(connection, stream, deadlines)
-    outbox.enqueue(connection, notifications, recorded_at)
 
 
 def _serialise_appends(connection: Connection) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from domain.codec import to_data
 from domain.events import decode
 from domain.history import Logged
-from store.events import EventStore
+from store.port import EventStore
 
 
 def journey_history(store: EventStore, journey_id: str) -> list[Logged]:

@@ -1,5 +1,6 @@
-"""Reads for managers: caseload, overdue and due-soon lists, a journey's timeline, timeliness KPIs,
-plan quality counts.
+"""Reads for managers: caseload, overdue and due-soon lists, a journey's timeline rows, timeliness
+KPIs, plan quality counts. Rows and counts only: what people read is worded by the callers through
+domain/vocabulary.py (the timeline by domain/timeline.py).
 
 Every function is confined to one LA. The list queries read only the `journeys` summary and
 are shaped for its indexes, so they stay fast over an LA's whole history:
@@ -18,7 +19,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import fields
 from datetime import date
-from typing import Any, Iterable
 
 from sqlalchemy import Engine, false, func, or_, select, text, true
 
@@ -27,16 +27,14 @@ from domain.events import EVENT_TYPES, decode
 from domain.model import CLOSED
 from domain.timeliness import EVENT_TYPES as TIMELINESS_EVENT_TYPES
 from domain.timeliness import timeliness
+from domain.vocabulary import stage_rank
 from store import sql
 from store.queries import SUMMARY_COLUMNS
 from store.records import JourneySummary
 from store.schema import deadlines, events, journeys
 
 __all__ = ["caseload", "due_between", "kpi_event", "kpis", "overdue", "overdue_count", "plan_findings_counts",
-           "timeline", "timeline_entries"]
-
-# The order a manager reads stages in; any stage added later follows, alphabetically.
-STAGE_ORDER = ("referral", "section_47", "plan")
+           "timeline_rows"]
 
 Keyset = tuple[date, str]  # (next_due_on, journey_id) of the last row of the previous page
 
@@ -60,7 +58,7 @@ def caseload(engine: Engine, local_authority: str) -> list[dict]:
         rows = connection.execute(query).all()
     result = [{"pathway": r.pathway, "stage": r.stage, "count": r.count} for r in rows]
     # Sorted here rather than in SQL: the engines disagree on where NULL sorts.
-    return sorted(result, key=lambda r: (r["pathway"] is None, r["pathway"] or "", _stage_rank(r["stage"])))
+    return sorted(result, key=lambda r: (r["pathway"] is None, r["pathway"] or "", stage_rank(r["stage"])))
 
 
 def overdue_count(engine: Engine, local_authority: str) -> int:
@@ -119,10 +117,6 @@ def _summaries(engine: Engine, query) -> list[JourneySummary]:
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     return [JourneySummary(*row) for row in rows]
-
-
-def _stage_rank(stage: str) -> tuple[int, str]:
-    return (STAGE_ORDER.index(stage), "") if stage in STAGE_ORDER else (len(STAGE_ORDER), stage)
 
 
 # --- timeliness KPIs ---------------------------------------------------------------------------
@@ -219,8 +213,9 @@ def plan_findings_counts(engine: Engine, local_authority: str) -> dict[str, int]
 
 # --- a journey's timeline ----------------------------------------------------------------------
 
-def timeline(engine: Engine, journey_id: str, local_authority: str) -> list[dict] | None:
-    """The journey's events merged with its deadlines, in date order; None if not this LA's."""
+def timeline_rows(engine: Engine, journey_id: str, local_authority: str) -> tuple[list[dict], list[dict]] | None:
+    """The rows a journey's timeline is made of, or None if the journey is not this LA's:
+    (its events in log order, its deadlines not yet met). domain/timeline.py words them."""
     with engine.connect() as connection:
         found = connection.execute(
             select(journeys.c.journey_id).where(
@@ -238,236 +233,4 @@ def timeline(engine: Engine, journey_id: str, local_authority: str) -> list[dict
             .where(deadlines.c.journey_id == journey_id, deadlines.c.met_on.is_(None))
             .order_by(deadlines.c.seq)
         ).all()
-    return timeline_entries([r._asdict() for r in logged], [r._asdict() for r in pending])
-
-
-def timeline_entries(logged: Iterable[dict], pending: Iterable[dict]) -> list[dict]:
-    """Entries a dashboard renders as they are: {"date", "kind", "type", "title", "detail",
-    "deadline", "event_id", "version", "actor", "actor_role"}, in date order.
-
-    `kind` groups entries: "step" (something that happened), "plan", "transfer", "deadline"
-    (met, missed, extended, or still open: `type` "DeadlineDue"), "reminder", "policy",
-    "closure". The young person's details are never part of an entry.
-    """
-    entries = []
-    pathway = None
-    for row in logged:
-        event = _decoded(row)
-        entry = _describe(row["type"], event, pathway)
-        if isinstance(event, EVENT_TYPES["StrategyDiscussionHeld"]) and event.pathway:
-            pathway = event.pathway
-        elif isinstance(event, EVENT_TYPES["PathwayTransferred"]):
-            pathway = event.to_pathway
-        entries.append({
-            "date": _iso(row["occurred_on"]), **entry,
-            "event_id": row["event_id"], "version": row["version"],
-            "actor": row["actor"], "actor_role": row["actor_role"],
-        })
-    for row in pending:
-        entries.append({
-            "date": _iso(row["due_on"]), **_describe_pending(row),
-            "event_id": None, "version": None, "actor": None, "actor_role": None,
-        })
-    # Logged entries keep their log order within a day; open deadlines follow on their day.
-    return sorted(entries, key=lambda x: (x["date"] or "", x["version"] is None, x["version"] or 0))
-
-
-def _decoded(row: dict) -> Any:
-    if row["type"] not in EVENT_TYPES:
-        return None
-    try:
-        return decode(row["type"], row["occurred_on"], row["data"])
-    except (TypeError, ValueError, KeyError):
-        return None  # an event this version cannot read is still listed, by its type
-
-
-_PATHWAY_NAMES = {"roth": "ROTH", "cp": "child protection"}
-_SHORT_PATHWAY = {"roth": "ROTH", "cp": "CP"}
-_STRATEGY_OUTCOMES = {
-    "s47_roth": "s.47 enquiry on the ROTH pathway",
-    "s47_cp": "s.47 enquiry on the child protection pathway",
-    "child_in_need": "no s.47 enquiry; child in need",
-    "early_help": "no s.47 enquiry; early help",
-    "no_further_action": "no further action",
-}
-_REVIEW_DECISIONS = {
-    "continue": "plan continues", "transfer_to_roth": "transfer to the ROTH pathway",
-    "transfer_to_cp": "transfer to the child protection pathway", "end_plan": "plan ends",
-}
-_STEP_DOWNS = {"child_in_need": "steps down to child in need", "early_help": "steps down to early help",
-               "none": "no step down"}
-_CLOSURES = {
-    "transferred_out": "transferred to another LA", "looked_after": "became looked after",
-    "died": "died", "moved_to_adult_services": "moved to adult services", "other": "other reason",
-    "plan_ended": "plan ended", "no_plan": "initial conference made no plan",
-    "eighteenth_birthday": "18th birthday", "child_in_need": "stepped down to child in need",
-    "early_help": "stepped down to early help", "no_further_action": "no further action",
-}
-_DEADLINES = {
-    "initial_conference": "Initial conference", "first_core_group": "First core group",
-    "core_group": "Core group", "review_conference": "Review conference", "visit": "Visit",
-    "eighteenth_birthday": "18th birthday",
-}
-
-
-def _describe(type_name: str, ev: Any, pathway: str | None) -> dict:
-    """kind, type, title, detail and deadline of one logged event."""
-    def entry(kind: str, title: str, detail: str | None = None, deadline: dict | None = None) -> dict:
-        return {"kind": kind, "type": type_name, "title": title, "detail": detail, "deadline": deadline}
-
-    if ev is None:
-        return entry("step", _words(type_name))
-    if type_name == "JourneyStarted":
-        return entry("step", "Referral received", f"Timescale policy {ev.policy.version}")
-    if type_name == "StrategyDiscussionHeld":
-        return entry("step", "Strategy discussion", _capital(_STRATEGY_OUTCOMES.get(ev.outcome, _words(ev.outcome))))
-    if type_name == "InitialConferenceHeld":
-        name = "Initial ROTH conference" if pathway == "roth" else "Initial child protection conference"
-        if ev.decision == "plan":
-            return entry("step", name, f"Plan: {_list(ev.categories)}")
-        return entry("step", name, _capital(f"no plan; {_STEP_DOWNS.get(ev.step_down, 'no step down')}"))
-    if type_name == "PlanStarted":
-        where = "; harm outside the home" if ev.outside_home else ""
-        return entry("plan", f"{_capital(_PATHWAY_NAMES.get(ev.pathway, ev.pathway or ''))} plan started",
-                     f"Categories: {_list(ev.categories)}{where}")
-    if type_name == "CoreGroupHeld":
-        return entry("step", "Core group held")
-    if type_name == "VisitRecorded":
-        return entry("step", "Visit", "Seen alone" if ev.seen_alone else "Not seen alone")
-    if type_name == "ReviewConferenceHeld":
-        detail = _capital(_REVIEW_DECISIONS.get(ev.decision, _words(ev.decision)))
-        if ev.categories:
-            detail += f"; categories: {_list(ev.categories)}"
-        return entry("step", "Review conference", detail)
-    if type_name == "PathwayTransferred":
-        where = "; harm outside the home" if ev.outside_home else ""
-        return entry("transfer",
-                     f"Transferred from {_SHORT_PATHWAY.get(ev.from_pathway, ev.from_pathway)} "
-                     f"to {_SHORT_PATHWAY.get(ev.to_pathway, ev.to_pathway)}",
-                     f"Categories: {_list(ev.categories)}{where}")
-    if type_name == "PlanEnded":
-        return entry("plan", "Plan ended", _capital(_STEP_DOWNS.get(ev.step_down, _words(ev.step_down))))
-    if type_name == "DeadlineMet":
-        status = "met" if ev.on_time else "missed"
-        title = f"{_deadline(ev.kind)} deadline met" + ("" if ev.on_time else " late")
-        return entry("deadline", title, _due_detail(ev.due_on, ev.original_due_on),
-                     _deadline_ref(ev.kind, ev.due_on, ev.original_due_on, status, ev.occurred_on))
-    if type_name == "DeadlineMissed":
-        return entry("deadline", f"{_deadline(ev.kind)} deadline missed", _due_detail(ev.due_on, ev.original_due_on, "Was due"),
-                     _deadline_ref(ev.kind, ev.due_on, ev.original_due_on, "missed"))
-    if type_name == "DeadlineExtended":
-        detail = f"From {_day(ev.previous_due_on)}"
-        if ev.original_due_on != ev.previous_due_on:
-            detail += f" (statutory {_day(ev.original_due_on)})"
-        detail += f". Reason: {ev.reason}"
-        return entry("deadline", f"{_deadline(ev.kind)} deadline extended to {_day(ev.new_due_on)}", detail,
-                     _deadline_ref(ev.kind, ev.new_due_on, ev.original_due_on, "extended"))
-    if type_name == "DeadlineApproaching":
-        return entry("reminder", f"{_deadline(ev.kind)} due soon", f"Due {_day(ev.due_on)}",
-                     _deadline_ref(ev.kind, ev.due_on, ev.due_on, "open"))
-    if type_name == "TimescalePolicyChanged":
-        return entry("policy", "Timescale policy changed", f"Now {ev.policy.version}")
-    if type_name == "EighteenthBirthdayReached":
-        return entry("step", "18th birthday", "Transition to adult services")
-    if type_name == "JourneyClosed":
-        parts = [_capital(_CLOSURES.get(ev.reason, _words(ev.reason)))]
-        if ev.step_down and ev.reason not in ("child_in_need", "early_help"):
-            parts.append(_STEP_DOWNS.get(ev.step_down, _words(ev.step_down)))
-        if ev.note:
-            parts.append(ev.note)
-        return entry("closure", "Journey closed", "; ".join(parts))
-    practice = _describe_practice(type_name, ev)
-    if practice is not None:
-        return entry("step", *practice)
-    return entry("step", _words(type_name))
-
-
-_WHO = {"young_person": "Young person", "parent_carer": "Parent or carer"}
-
-
-def _describe_practice(type_name: str, ev: Any) -> tuple[str, str | None] | None:
-    """Title and detail of a ROTH practice event (staff ids, never a young person's details)."""
-    if type_name == "CaseAllocated":
-        return "Case allocated", f"Social worker {ev.social_worker}, team manager {ev.team_manager}"
-    if type_name == "ChairAssigned":
-        return "Chair assigned", f"Chair {ev.chair_id}"
-    if type_name == "ContextWeightingRecorded":
-        top = max(c.weight for c in ev.contexts)
-        leading = _list([c.name for c in ev.contexts if c.weight == top])
-        detail = f"At {_words(ev.at).lower()}; most influential: {leading}"
-        if ev.transfer_prompt:
-            detail += f"; consider transfer to {_SHORT_PATHWAY.get(ev.transfer_prompt, ev.transfer_prompt)}"
-        return "Context weighting", detail
-    if type_name == "PlanUpdated":
-        return f"Plan version {ev.plan_version}", f"Made at the {_words(ev.made_at).lower()}; {len(ev.goals)} goal(s)"
-    if type_name == "ParticipationRecorded":
-        took_part = "attended" if ev.attended else ("invited, did not attend" if ev.invited else "not invited")
-        return f"{_WHO.get(ev.participant, ev.participant)} {took_part}", "Views recorded" if ev.views else "No views recorded"
-    if type_name == "ConsentRecorded":
-        return f"Consent to share {ev.decision}", f"{_WHO.get(ev.given_by, ev.given_by)}: {_list(ev.scope)}" if ev.scope else _WHO.get(ev.given_by)
-    if type_name == "TransitionPlanRecorded":
-        return "Transition plan made", None
-    if type_name == "CensusDetailsRecorded":
-        # Codes only: the UPN itself is the child's identifier and stays off the timeline.
-        given = [name for name, value in (("UPN", ev.upn), ("reason for no UPN", ev.upn_unknown),
-                 ("disabilities", ev.disabilities), ("referral source", ev.referral_source),
-                 ("primary need", ev.primary_need)) if value is not None]
-        return "Census details recorded", _list(given)
-    if type_name == "AssessmentRecorded":
-        found = f"factors {_list(ev.factors)}" if ev.factors else "no factors yet"
-        return ("Assessment authorised" if ev.authorised_on else "Assessment started"), found
-    return None
-
-
-def _describe_pending(row: dict) -> dict:
-    status = row["status"]
-    title = f"{_deadline(row['kind'])} " + ("overdue" if status == "missed" else "due")
-    if row["kind"] == "eighteenth_birthday":
-        title = "18th birthday: transition to adult services"
-    return {
-        "kind": "deadline", "type": "DeadlineDue", "title": title,
-        "detail": _due_detail(row["due_on"], row["original_due_on"]) + (" (extended)" if status == "extended" else ""),
-        "deadline": _deadline_ref(row["kind"], row["due_on"], row["original_due_on"], status),
-    }
-
-
-def _deadline_ref(kind: str, due_on: date, original_due_on: date, status: str, met_on: date | None = None) -> dict:
-    return {"kind": kind, "due_on": _iso(due_on), "original_due_on": _iso(original_due_on),
-            "status": status, "met_on": _iso(met_on)}
-
-
-def _due_detail(due_on: date, original_due_on: date, prefix: str = "Due") -> str:
-    detail = f"{prefix} {_day(due_on)}"
-    if original_due_on != due_on:
-        detail += f" (statutory {_day(original_due_on)})"
-    return detail
-
-
-def _deadline(kind: str) -> str:
-    return _DEADLINES.get(kind) or _capital(_words(kind))
-
-
-def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None
-
-
-def _list(values) -> str:
-    return ", ".join(values) if values else "none recorded"
-
-
-def _words(name: str | None) -> str:
-    if not name:
-        return ""
-    if "_" in name or name.islower():
-        return name.replace("_", " ")
-    # CamelCase event type names: "CaseNoteAdded" -> "case note added"
-    out = "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()
-    return _capital(out)
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    return [r._asdict() for r in logged], [r._asdict() for r in pending]

@@ -1,5 +1,5 @@
 """The journey summary and deadline tables: projections the caller computes and the
-store writes in the same transaction as the events they fold (see store/events.py R1)."""
+store writes in the same transaction as the events they fold (R1, store/port.py)."""
 
 from __future__ import annotations
 

@@ -351,7 +351,7 @@ dashboard_sessions = Table(
 )
 
 
-# --- command requests (migration 0009; store/events.py R7) --------------------------------------
+# --- command requests (migration 0009; R7, store/port.py) --------------------------------------
 
 # Which request each command id of an LA answered, written with the command's events: the
 # idempotency key's fingerprint (api/idempotency.py), compared when the id is sent again.

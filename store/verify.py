@@ -56,7 +56,7 @@ def verify_log(
     """Walk the log in position order, one page per short read transaction.
 
     Pages may come from different snapshots: appends commit in position order (R4 in
-    store/events.py), so an event committed mid-walk only ever appears in a later page.
+    store/port.py), so an event committed mid-walk only ever appears in a later page.
 
     Hashing is most of the cost and each event's hash depends only on its own row, so with
     `workers` > 1 the log is cut into slices of `slice_size` positions, each checked in a

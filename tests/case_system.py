@@ -77,16 +77,17 @@ class CaseSystem:
             sent.tries += 1
             try:
                 response = await self.http.post(f"{api.url}{path}", json=body, headers=self.headers)
+                last = f"{response.status_code} {response.text[:200]}"
                 if response.status_code < 500:
                     sent.status, sent.answer = response.status_code, response.json()
                     sent.answered_at = asyncio.get_running_loop().time()
                     if self.midway_after is not None and sum(s.status is not None for s in self.sent) >= self.midway_after:
                         self.midway.set()
                     return sent
-            except httpx.HTTPError:
-                pass  # no answer: the same command, with the same id, to the next API
+            except httpx.HTTPError as error:
+                last = type(error).__name__  # no answer: the same command, with the same id, to the next API
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{path} got no answer from any API in {self.retry_for:g} s")
+                raise AssertionError(f"{path} got no answer from any API in {self.retry_for:g} s (last: {last})")
             await asyncio.sleep(0.2)
 
     async def load(self, young_people: int, at_once: int, today: date) -> list[tuple[str, str]]:

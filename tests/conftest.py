@@ -4,7 +4,8 @@
 fresh, migrated, empty database. PostgreSQL is never skipped: set
 ``PATHWAYS_TEST_POSTGRES_URL`` to a server where the URL's role may create databases
 (and, for the guard tests, is a superuser), or an embedded server is started for the
-session and removed afterwards.
+session and removed afterwards. `make test-fast` passes ``--sqlite-only``, which leaves
+the PostgreSQL runs out (deselected, so they are never counted as passed); `make test` runs both.
 """
 
 from __future__ import annotations
@@ -24,6 +25,29 @@ from sqlalchemy import Engine, event
 
 from store.engine import execute_autocommit, make_engine, migrate, normalise_url
 from store.events import EventStore
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--sqlite-only", action="store_true",
+        help="leave out every test's PostgreSQL run (`make test-fast`); `make test` never passes it",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under --sqlite-only, deselect (not skip) the PostgreSQL runs, so the count shows them
+    as left out rather than passed, and no PostgreSQL server is started."""
+    if not config.getoption("--sqlite-only"):
+        return
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgresql = callspec is not None and callspec.params.get("store_url") == "postgresql"
+        needs_server = {"postgres_server_url", "_postgres_template"} & set(getattr(item, "fixturenames", ()))
+        (dropped if on_postgresql or needs_server else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.checkpoints import WRITE_CHECKPOINT
+    from activities.names import WRITE_CHECKPOINT
 
 if TYPE_CHECKING:
     from temporalio.client import Client

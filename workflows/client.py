@@ -137,7 +137,8 @@ class ContextClient:
         command["referred_on"] = str(command["referred_on"])
         start = WithStartWorkflowOperation(
             ContextWorkflow.run,
-            ContextInput(la, {"closure_days": [d.isoformat() for d in self.settings.closure_days]}),
+            ContextInput(la, {"closure_days": [d.isoformat() for d in self.settings.closure_days]},
+                         max_updates_per_run=self.settings.max_updates_per_run),
             id=workflow_id, task_queue=self.settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             # A closed context's workflow has completed; a new referral starts a new case.

@@ -11,27 +11,24 @@ weightings (the read models), not from here.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import PERSIST_JOURNEY_EVENTS
     from domain import contexts as ctx
-    from domain.calendar import WorkingDayCalendar
     from domain.codec import from_data, to_data
     from domain.commands import parse_command
-    from domain.errors import DomainError
-    from domain.events import SCHEMA_VERSION, encode
     from domain.model import Actor
-    from workflows.local_time import london_date, wake_time
 
-from workflows.journey import CLOCK, PERSIST_RETRY, PERSIST_TIMEOUT, START_GRACE, command_request, event_id, journey_id_for
-from workflows.refusals import (
-    VALUE_CHECKS_PATCH, clock_wake, persisted, refusal, refusing_the_unforeseen,
-)
+from workflows.decider_workflow import CLOCK, DeciderWorkflow, event_rows
+
+# Context runs started under this patch wake their run loop when the update cap is reached
+# (to continue as new at once), as journeys do; runs recorded before it waited for the next
+# accepted command or wake, and replay, and go on, as they ran. (The answers carried into
+# the next run need no patch: replay does not compare continue-as-new's input.)
+CAP_WAKES_PATCH = "context-wakes-at-update-cap"
 
 
 @dataclass
@@ -40,6 +37,9 @@ class ContextInput:
     calendar: dict = field(default_factory=dict)
     state: dict | None = None
     command_ids: list = field(default_factory=list)
+    # As a journey's (workflows/journey.py JourneyInput).
+    max_updates_per_run: int = 500
+    answers: dict = field(default_factory=dict)
 
 
 def context_workflow_id(local_authority: str, context_id: str) -> str:
@@ -48,45 +48,21 @@ def context_workflow_id(local_authority: str, context_id: str) -> str:
 
 
 @workflow.defn
-class ContextWorkflow:
+class ContextWorkflow(DeciderWorkflow):
+    STREAM_KEY = "case_id"
+    KIND = "context"
+
     @workflow.init
     def __init__(self, input: ContextInput) -> None:
-        self._input = input
-        self._calendar = WorkingDayCalendar.from_dict(input.calendar)
-        self._case = from_data(ctx.ContextCase, input.state) if input.state else ctx.ContextCase()
-        self._answers: dict[str, dict] = {}
-        self._seen: set[str] = set(input.command_ids)
-        self._lock = asyncio.Lock()
-        self._changed = False
-        self._updates_this_run = 0
-        self._clock_refused_on: date | None = None  # as in JourneyWorkflow
+        case = from_data(ctx.ContextCase, input.state) if input.state else ctx.ContextCase()
+        super().__init__(input, case, ctx.decide, ctx.evolve)
+        self._state: ctx.ContextCase
+        # Asked when a run starts, as the journey's RECOVERY_PATCH is.
+        self._cap_wakes_the_loop = workflow.patched(CAP_WAKES_PATCH)
 
     @workflow.run
     async def run(self, input: ContextInput) -> dict:
-        if self._case.referred_on is None:
-            try:
-                await workflow.wait_condition(lambda: self._case.referred_on is not None, timeout=START_GRACE)
-            except asyncio.TimeoutError:
-                return {"referred": False}  # the referral was refused
-        while not self._case.closed:
-            await self._observe_clock()
-            if self._case.closed:
-                break
-            if workflow.info().is_continue_as_new_suggested() or self._updates_this_run >= 500:
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(ContextInput(
-                    input.local_authority, input.calendar, to_data(self._case), sorted(self._seen)))
-            today = self._today()
-            wake = clock_wake(ctx.next_wake(self._case, self._calendar, today), self._clock_refused_on, today)
-            timeout = None if wake is None else max(
-                wake_time(wake, workflow.info().workflow_id) - workflow.now(), timedelta(seconds=1))
-            self._changed = False
-            try:
-                await workflow.wait_condition(lambda: self._changed, timeout=timeout)
-            except asyncio.TimeoutError:
-                pass
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._view()
+        return await self._run(not_opened={"referred": False})  # the referral was refused
 
     @workflow.update(name="refer_context")
     async def refer_context(self, request: dict) -> dict:
@@ -98,105 +74,59 @@ class ContextWorkflow:
 
     @workflow.update(name="record")
     async def record(self, request: dict) -> dict:
-        return await self._handle(request, _parse)
+        return await self._handle(request, parse_context_command)
 
     @record.validator
     def validate_record(self, request: dict) -> None:
-        self._validate(request, _parse)
+        self._validate(request, parse_context_command)
 
     @workflow.query(name="state")
     def state(self) -> dict:
         return self._view()
 
     def _refer_command(self, request: dict) -> ctx.ReferContext:
-        case_id = journey_id_for(workflow.info().workflow_id, str(request.get("command_id")))
-        try:
-            return from_data(ctx.ReferContext, {**request, "case_id": case_id, "local_authority": self._input.local_authority})
-        except (TypeError, ValueError, KeyError, AttributeError) as err:
-            raise DomainError("invalid_value", f"The refer_context command is malformed: {err}.") from None
+        fixed = {"case_id": self._opening_stream_id(request), "local_authority": self._input.local_authority}
+        return self._opening_command(ctx.ReferContext, "refer_context", request, fixed)
 
-    def _validate(self, request: dict, parse) -> None:
-        if request.get("command_id") in self._seen:
-            return
-        try:
-            self._decide(request, parse, check_values=True)
-        except DomainError as err:
-            raise refusal(err, self._case.case_id) from None
+    # --- what the skeleton asks of a context case -------------------------------------------
 
-    def _decide(self, request: dict, parse, check_values: bool):
-        command = refusing_the_unforeseen(lambda: parse(request))
-        events = refusing_the_unforeseen(
-            lambda: ctx.decide(self._case, command, self._today(), self._calendar, check_values=check_values))
-        return command, events
+    def _stream_id(self) -> str | None:
+        return self._state.case_id
 
-    async def _handle(self, request: dict, parse) -> dict:
-        self._updates_this_run += 1
-        async with self._lock:
-            command_id = request.get("command_id")
-            if command_id in self._answers:
-                return self._answers[command_id]
-            if command_id in self._seen:
-                return {"case_id": self._case.case_id, "events": [], "state": self._view(), "duplicate": True}
-            check_values = workflow.patched(VALUE_CHECKS_PATCH)  # as in JourneyWorkflow._handle
-            try:
-                command, events = self._decide(request, parse, check_values)
-                stored = await self._persist(command.command_id, command.actor, events, request.get("request_hash"))
-            except DomainError as err:
-                raise refusal(err, self._case.case_id) from None
-            answer = {"case_id": self._case.case_id, "events": stored, "state": self._view()}
-            self._answers[command_id] = answer
-            self._seen.add(command_id)
-            self._changed = True
-            return answer
-
-    async def _observe_clock(self) -> None:
-        async with self._lock:
-            today = self._today()
-            if self._clock_refused_on == today:
-                return
-            command = ctx.ObserveContextDay(f"clock:{today.isoformat()}:v{self._case.version}", CLOCK, today)
-            try:
-                events = ctx.decide(self._case, command, today, self._calendar)
-                if events:
-                    await self._persist(command.command_id, CLOCK, events)
-            except DomainError as err:
-                # As in JourneyWorkflow._observe_clock: look again tomorrow.
-                workflow.logger.warning("context clock refused: %s", err.code)
-                self._clock_refused_on = today
-
-    async def _persist(self, command_id: str, actor: Actor, events: list, request_hash: str | None = None) -> list[dict]:
-        case, request = refusing_the_unforeseen(lambda: self._append_request(command_id, actor, events))
-        if request_hash:  # the client's request, recorded under its command id (store/events.py R7)
-            request["request"] = command_request(self._input.local_authority, command_id, request_hash)
-        stored = await persisted(workflow.execute_local_activity(
-            PERSIST_JOURNEY_EVENTS, request,
-            start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=PERSIST_RETRY, result_type=list,
-        ))
-        self._case = case
-        return stored
-
-    def _append_request(self, command_id: str, actor: Actor, events: list) -> tuple[ctx.ContextCase, dict]:
-        case = self._case
-        for ev in events:
-            case = ctx.evolve(case, ev)
-        new_events = []
-        for i, ev in enumerate(events):
-            name, occurred_on, data = encode(ev)
-            new_events.append({
-                "event_id": event_id(case.case_id, command_id, i), "type": name, "occurred_on": occurred_on,
-                "actor": actor.id, "actor_role": actor.role, "command_id": command_id,
-                "schema_version": SCHEMA_VERSION, "data": data,
-            })
-        request = {"stream": case.case_id, "expected_version": self._case.version, "events": new_events,
-                   "summary": None, "deadlines": None, "notifications": []}
-        return case, request
-
-    def _today(self) -> date:
-        return london_date(workflow.now())
+    def _started(self) -> bool:
+        return self._state.referred_on is not None
 
     def _view(self) -> dict:
-        return ctx.context_view(self._case, self._calendar, self._today())
+        return ctx.context_view(self._state, self._calendar, self._today())
+
+    def _next_wake(self, today: date) -> date | None:
+        return ctx.next_wake(self._state, self._calendar, today)
+
+    def _clock_command(self, command_id: str, today: date) -> ctx.ObserveContextDay:
+        return ctx.ObserveContextDay(command_id, CLOCK, today)
+
+    def _event_from(self, row: dict):
+        return ctx.decode(row["type"], row["occurred_on"], row["data"])
+
+    def _append_request(self, command_id: str, actor: Actor, events: list) -> tuple[ctx.ContextCase, dict, None]:
+        # A context case has no read-model rows of its own (its links come from journeys'
+        # weightings) and tells the LA's systems nothing.
+        case = self._evolved(events)
+        request = {"stream": case.case_id, "expected_version": self._state.version,
+                   "events": event_rows(case.case_id, command_id, actor, events),
+                   "summary": None, "deadlines": None, "notifications": []}
+        return case, request, None
+
+    def _carry_over(self) -> ContextInput:
+        return ContextInput(
+            local_authority=self._input.local_authority,
+            calendar=self._input.calendar,
+            state=to_data(self._state),
+            command_ids=sorted(self._seen),
+            max_updates_per_run=self._input.max_updates_per_run,
+            answers=self._answers_to_carry(),
+        )
 
 
-def _parse(request: dict):
+def parse_context_command(request: dict):
     return parse_command(request, ctx.CONTEXT_COMMAND_TYPES, (ctx.ReferContext,))

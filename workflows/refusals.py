@@ -17,7 +17,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import COMMAND_ID_REUSED, NOT_RECORDABLE
+    from activities.names import COMMAND_ID_REUSED, NOT_RECORDABLE, STREAM_AHEAD
     from domain.errors import DomainError, command_id_reused
 
 T = TypeVar("T")
@@ -41,6 +41,13 @@ def refusing_the_unforeseen(decide: Callable[[], T]) -> T:
                                           "nothing was recorded.") from None
 
 
+class LogAhead(Exception):
+    """The log holds events of this stream that the workflow has not seen: an append made in a
+    workflow task whose completion Temporal lost (the server restarted before it was stored).
+    Those events stand (the caller was told nothing yet; a retry learns them from the log):
+    the workflow reads them, evolves, and decides the command again."""
+
+
 async def persisted(append: Awaitable[T]) -> T:
     """`append`'s result; a refusal if the event log cannot store the batch as it is, or holds
     its command id as another request's."""
@@ -53,6 +60,8 @@ async def persisted(append: Awaitable[T]) -> T:
         if isinstance(cause, ApplicationError) and cause.type == NOT_RECORDABLE:
             raise DomainError(NOT_RECORDABLE, "The event log cannot store what this command records "
                                               "(a value the database refuses); nothing was recorded.") from None
+        if isinstance(cause, ApplicationError) and cause.type == STREAM_AHEAD:
+            raise LogAhead() from None
         if isinstance(cause, ApplicationError) and cause.type == COMMAND_ID_REUSED:
             # The log holds this command id as the answer to another request (store R7).
             raise command_id_reused() from None

@@ -50,7 +50,9 @@ from services.clock import la_today
 from services.errors import NotFound
 from services.permissions import may_read_access_log, may_use_dashboard
 from domain.calendar import WorkingDayCalendar, birthday
+from domain.deadlines import EXTENDED, MISSED, OPEN, status_on
 from domain.disclosure import DEFAULT_THRESHOLD
+from domain.periods import period_problem, twelve_months_to
 from reports import charts
 from reports.cin_census import collection_year
 from reports.cin_validation import RULESETS, CinValidatorError
@@ -143,7 +145,7 @@ def overview(request: Request, svc: Services = Depends(services), today: date = 
     if who is None:
         return _to_sign_in()
     week_end = today + timedelta(days=6)
-    period_start = _twelve_months_to(today)
+    period_start = twelve_months_to(today)
     seen = dashboard.overview(svc.store, access.reader(request), today, week_end, period_start, _calendar(svc),
                               OVERVIEW_LIST)
     overdue, due_soon, people = seen["overdue"], seen["due_soon"], seen["people"]
@@ -366,7 +368,7 @@ def cohort_page(
     if who is None:
         return _to_sign_in()
     asked, error = _cohort_query(start, end, threshold, today)
-    default_from = _twelve_months_to(today)
+    default_from = twelve_months_to(today)
     context = {
         "who": who, "today": today, "nav": "cohort", "error": error, "report": None,
         "form": {"from": start or default_from.isoformat(), "to": end or today.isoformat(),
@@ -474,13 +476,13 @@ def _cohort_query(start: str, end: str, threshold: str, today: date) -> tuple[tu
     """The cohort page's form: ((from, to, threshold), None), or (None, what to put right).
     Left empty, the period is the last 12 months and the threshold the default."""
     try:
-        period_from = date.fromisoformat(start) if start else _twelve_months_to(today)
+        period_from = date.fromisoformat(start) if start else twelve_months_to(today)
         period_to = date.fromisoformat(end) if end else today
     except ValueError:
         return None, "Enter the period's first and last days as dates, for example 2026-04-01."
     if threshold and not (threshold.isdigit() and 1 <= int(threshold) <= 100):
         return None, "Enter the threshold as a whole number from 1 to 100."
-    problem = reports.period_problem(period_from, period_to)
+    problem = period_problem(period_from, period_to)
     if problem is not None:
         return None, problem[1]
     return (period_from, period_to, int(threshold) if threshold else DEFAULT_THRESHOLD), None
@@ -555,11 +557,11 @@ def _deadline(d: dict, today: date) -> dict:
     due = words.as_date(d.get("due_on"))
     original = words.as_date(d.get("original_due_on")) or due
     met_on = words.as_date(d.get("met_on"))
-    status = d.get("status", "open")
+    status = d.get("status", OPEN)
     # The read model is as of the journey's last change; a due date that has passed since
     # then is missed by the same rule the journey's clock applies (it records it at midnight).
-    if status in ("open", "extended") and due and due < today and d.get("kind") != "eighteenth_birthday":
-        status = "missed"
+    if status in (OPEN, EXTENDED) and due:
+        status = status_on(d.get("kind"), due, today, extended=status == EXTENDED)
     if d.get("kind") == "eighteenth_birthday":
         detail = "turns 18 and moves to adult services"
     elif met_on:
@@ -755,10 +757,10 @@ def _context_case_view(case: dict, today: date) -> dict:
     next_conference = None
     if following and not case.get("closed"):
         due = words.as_date(following.get("due_on"))
-        missed = due is not None and due < today
+        status = status_on(following.get("kind"), due, today) if due else OPEN
         next_conference = {
             "kind": following.get("kind"), "due_on": due,
-            "status": "missed" if missed else "open", "status_label": "Missed" if missed else "Open",
+            "status": status, "status_label": words.STATUSES[status],
             "detail": words.due_in(due, today),
         }
     actions = []
@@ -766,7 +768,7 @@ def _context_case_view(case: dict, today: date) -> dict:
         due, done = words.as_date(action.get("due_on")), words.as_date(action.get("done_on"))
         if done:
             status, label = "met", "Done"
-        elif due and due < today:
+        elif due and status_on("context_action", due, today) == MISSED:
             status, label = "missed", "Overdue"
         else:
             status, label = "open", "Open"
@@ -794,7 +796,8 @@ def _linked_row(linked: dict, view: dict, context_id: str, today: date) -> dict:
         "age": words.age_on(person.get("date_of_birth"), today),
         "pathway": linked.get("pathway"), "stage": linked.get("stage"), "closed": linked.get("closed"),
         "next_kind": linked.get("next_deadline_kind"), "next_due_on": due,
-        "overdue": bool(due and due < today and not linked.get("closed")),
+        "overdue": bool(due and status_on(linked.get("next_deadline_kind"), due, today) == MISSED
+                        and not linked.get("closed")),
         "when": words.due_in(due, today) if due else "",
         "findings": len(linked.get("plan_findings") or []), "has_plan": bool(view.get("care_plan")),
         "weighted": weighted,
@@ -813,7 +816,7 @@ def _plan_check(counts: dict[str, int]) -> dict:
 
 def _caseload_table(rows: list[dict]) -> dict:
     """Caseload counts as a pathway x stage table, with totals."""
-    stages = [s for s in words.STAGE_ORDER if s != "closed"]
+    stages = list(words.OPEN_STAGES)
     seen_stages = {r["stage"] for r in rows}
     stages += sorted(s for s in seen_stages if s not in stages)
     pathways = ["roth", "cp"] + ([None] if any(r["pathway"] is None for r in rows) else [])
@@ -828,22 +831,6 @@ def _caseload_table(rows: list[dict]) -> dict:
 
 def _calendar(svc: Services) -> WorkingDayCalendar:
     return WorkingDayCalendar(closure_days=svc.settings.closure_days)
-
-
-def _twelve_months_to(today: date) -> date:
-    """The first day of the 12 months that end today: the overview's period, and the cohort report's unless asked."""
-    return _months_before(today, 12) + timedelta(days=1)
-
-
-def _months_before(day: date, months: int) -> date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def _list_url(params: dict) -> str:

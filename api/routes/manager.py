@@ -28,6 +28,7 @@ from services.identity import Principal
 from api.logging import note
 from api.services import Services, calendar, la_today, services
 from domain.calendar import WorkingDayCalendar
+from domain.periods import period_problem
 from services import oversight
 
 router = APIRouter(prefix="/v1", tags=["managers"])
@@ -234,8 +235,9 @@ def kpis(
     groups (10 working days) and reviews held in the period, judged against the original due
     dates; late steps within an approved extension are counted beside them. Beside them, the
     LA's open journeys as they are now, counted by plan quality finding."""
-    if end < start:
-        raise invalid_query("to", "invalid_period", "The period ends before it starts.", end.isoformat())
+    problem = period_problem(start, end, max_months=None)
+    if problem is not None:
+        raise invalid_query("to", *problem, end.isoformat())
     return oversight.kpis(svc.store, who.local_authority, start, end, cal)
 
 

@@ -29,6 +29,7 @@ from services import reports
 from services.permissions import check_may_record_baselines
 from domain.calendar import WorkingDayCalendar
 from domain.disclosure import DEFAULT_THRESHOLD
+from domain.periods import MAX_MONTHS, period_problem
 from reports import charts, cohort_report, roth_dataset
 from reports.cohort import BASELINE_GROUPS
 
@@ -41,7 +42,7 @@ SVG = "image/svg+xml"
 UNAUTHENTICATED, REFUSED, MALFORMED = REPORT_UNAUTHENTICATED, REPORT_REFUSED, REPORT_MALFORMED
 MALFORMED_REPORT = {"model": schemas.ValidationAnswer,
                     "description": "a date that is not YYYY-MM-DD, a period that ends before it starts "
-                                   f"(invalid_period) or is longer than {cohort_report.MAX_MONTHS} months "
+                                   f"(invalid_period) or is longer than {MAX_MONTHS} months "
                                    "(period_too_long), a threshold out of 1 to 100, an unknown format or chart"}
 MALFORMED_BASELINE = {"model": schemas.ValidationAnswer,
                       "description": "an unknown dimension; counts that are not whole numbers from 0, a group that "
@@ -77,8 +78,9 @@ def roth_dataset_export(
     strategy discussion, initial conference and the plan's start and end, categories and the
     outside-the-home mark, harm types, needs, contexts, age band, sex, ethnicity and outcome.
     Each journey exported is recorded in the access log."""
-    if end < start:
-        raise invalid_query("to", "invalid_period", "The period ends before it starts.", end.isoformat())
+    problem = period_problem(start, end, max_months=None)
+    if problem is not None:
+        raise invalid_query("to", *problem, end.isoformat())
     rows = reports.roth_dataset_rows(svc.store, access.reader(request), start, end)
     content = roth_dataset.to_csv(rows).encode("utf-8") if format == "csv" else roth_dataset.to_xlsx(rows)
     filename = f"roth-dataset-{who.local_authority}-{start.isoformat()}-to-{end.isoformat()}.{format}"
@@ -89,7 +91,7 @@ def roth_dataset_export(
 # --- the cohort report --------------------------------------------------------------------------
 
 def check_period(start: date, end: date) -> None:
-    problem = reports.period_problem(start, end)
+    problem = period_problem(start, end)
     if problem is not None:
         raise invalid_query("to", *problem, end.isoformat())
 

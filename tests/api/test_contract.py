@@ -315,7 +315,7 @@ async def test_refusals_during_the_enquiry(api):
     await api.refused(jid, "extension_not_later", "extend_deadline", role="manager", deadline="initial_conference",
                       new_due_on=due, reason="Family away")
     # Roles: only a manager extends; a practitioner does not change the policy; an auditor
-    # and an admin record nothing (the admin may change the policy: see the README).
+    # and an admin record nothing (the admin may change the policy: see docs/http-api.md, Roles).
     for role in ("practitioner", "system", "auditor", "admin"):
         await api.refused(jid, "not_allowed_for_role", "extend_deadline", role=role, deadline="initial_conference",
                           new_due_on=due + timedelta(days=5), reason="Family away")

@@ -19,7 +19,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from audit.replay import workflow_runs
+from workflows.replay import workflow_runs
 from contract_api import Api, command, start_body
 from temporal_fixtures import auth
 

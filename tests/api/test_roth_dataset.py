@@ -15,8 +15,8 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from reports.roth_dataset import COLUMNS, DATE_COLUMNS, SHEET, dataset_rows, to_csv, to_xlsx
 from store.report_queries import ReportQueries
-from reports.roth_dataset import COLUMNS, DATE_COLUMNS, SHEET, age_band, dataset_rows, to_csv, to_xlsx
 from store.access_log import access_for_journey
 from support import chair_over_http
 from temporal_fixtures import auth
@@ -164,13 +164,6 @@ async def test_rows_are_the_las_plans_overlapping_the_period(population, store):
     assert ours(dataset_rows(ReportQueries(store.engine), "873", t0 - timedelta(days=200), t0 - timedelta(days=91)), p) == []
     # LA 874 sees its own plan only.
     assert [r["journey_id"] for r in ours(dataset_rows(ReportQueries(store.engine), "874", t0 - timedelta(days=60), t0), p)] == [p["other"]]
-
-
-def test_age_bands():
-    born = date(2010, 6, 15)
-    assert [age_band(born, on) for on in (date(2020, 6, 14), date(2020, 6, 15), date(2023, 6, 14), date(2023, 6, 15),
-                                          date(2026, 6, 15), date(2028, 6, 14), date(2028, 6, 15))] == [
-        "under 10", "10-12", "10-12", "13-15", "16-17", "16-17", "18 and over"]
 
 
 def test_csv_and_xlsx_read_back_the_rows():

@@ -39,12 +39,8 @@ def test_age_turns_on_the_birthday():
     assert words.age_on(None, date(2026, 1, 1)) is None
 
 
-def test_plain_words_for_codes_and_due_dates():
-    assert words.pathway("roth") == "ROTH (harm outside the home)"
-    assert words.pathway(None) == "Not decided yet"
-    assert words.stage("section_47") == "Section 47 enquiry"
-    assert words.deadline("initial_conference") == "Initial conference"
-    assert words.category("sexual") == "Sexual abuse"
+def test_due_dates_and_percentages_in_plain_words():
+    # What each code is called: tests/unit/test_vocabulary.py.
     today = date(2026, 3, 24)
     assert words.due_in(date(2026, 3, 24), today) == "due today"
     assert words.due_in(date(2026, 3, 25), today) == "due tomorrow"
@@ -53,28 +49,6 @@ def test_plain_words_for_codes_and_due_dates():
     assert words.due_in(date(2026, 3, 10), today) == "14 days overdue"
     assert words.percent(81.4) == "81%" and words.percent(None) == "–"
     assert words.sentence("held 2 March 2026") == "Held 2 March 2026"
-
-
-def test_plain_words_for_roth_practice():
-    assert words.context_kind("public_place") == "Public place"
-    assert words.weighted_at("initial_conference") == "At the initial conference"
-    assert words.transfer_prompt("cp") == "Consider transfer to CP"
-    assert words.transfer_prompt("roth") == "Consider transfer to ROTH"
-    assert words.influential_side("family") == "Home and family"
-    assert words.plan_heading("guardianship") == "Guardianship in contexts outside the home"
-    assert words.need("education_access") == "Access to education"
-    assert words.plan_finding("voices_not_recorded").startswith("The conference recorded no views")
-    assert words.consent_scope(["education", "health", "police"]) == "education, health and police"
-    # Every code the domain can produce has words of its own, not a code made readable.
-    from domain import contexts, model, weighting as w
-    assert set(w.CONTEXT_KINDS) <= set(words.CONTEXT_KINDS) and set(w.WEIGHTED_AT) <= set(words.WEIGHTED_AT)
-    assert set(p.HEADINGS) <= set(words.PLAN_HEADINGS) and set(p.NEEDS) <= set(words.NEEDS)
-    assert set(model.CONSENT_SCOPES) <= set(words.CONSENT_SCOPES) and set(model.PARTICIPANTS) <= set(words.PARTICIPANTS)
-    assert set(contexts.ACTION_KINDS) <= set(words.CONTEXT_ACTION_KINDS)
-    assert set(contexts.CLOSE_REASONS) <= set(words.CONTEXT_CLOSE_REASONS)
-    codes = {v for k, v in vars(p).items() if k.isupper() and isinstance(v, str) and v.endswith(("_goal", "_action", "_date",
-                                                                                                "_targeted", "_recorded", "_outcome"))}
-    assert codes and codes <= set(words.PLAN_FINDINGS)
 
 
 # --- the journey page's ROTH practice, rendered from a journey the decider made -------------

@@ -51,7 +51,7 @@ def test_a_database_constraint_fails_for_good_and_writes_nothing(store_engine: E
     journey = new_journey_id()
     twice = [deadline(1), deadline(1)]  # the deadlines' primary key refuses the second
     refused(activities, request(journey, [new_event()], summary(journey, 1), twice))
-    assert row_counts(store_engine) == {"events": 0, "journeys": 0, "deadlines": 0, "outbox": 0}
+    assert row_counts(store_engine) == {"events": 0, "journeys": 0, "deadlines": 0, "outbox": 0, "command_requests": 0}
     # The same journey's next batch is stored: nothing was left half-written.
     [stored] = activities.persist_journey_events(request(journey, [new_event()], summary(journey, 1), [deadline(1)]))
     assert stored["version"] == 1

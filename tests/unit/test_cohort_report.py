@@ -14,12 +14,11 @@ from datetime import date, datetime, timezone
 import pytest
 from openpyxl import load_workbook
 
+from domain.ages import AGE_BANDS
 from domain.calendar import WorkingDayCalendar
 from domain.timeliness import timeliness
 from reports import charts
-from reports.cohort import AGE_BANDS
-from reports.cohort_report import CONTENTS, cohort_report, grids, months_in, to_csv, to_xlsx
-from reports.roth_dataset import age_band
+from reports.cohort_report import CONTENTS, cohort_report, grids, to_csv, to_xlsx
 from store.baselines import Baseline
 
 PERIOD = (date(2026, 1, 1), date(2026, 3, 31))
@@ -238,20 +237,12 @@ def test_plan_findings_count_plans_not_findings_and_only_the_cohorts():
     assert plans_by_group(report()["plan_findings"])["voices_not_recorded"] is None
 
 
-def test_the_period_is_cut_into_months_and_checked():
-    assert months_in(date(2026, 1, 15), date(2026, 3, 3)) == [
-        (date(2026, 1, 15), date(2026, 1, 31)), (date(2026, 2, 1), date(2026, 2, 28)), (date(2026, 3, 1), date(2026, 3, 3))]
-    assert months_in(date(2026, 12, 30), date(2027, 1, 2)) == [
-        (date(2026, 12, 30), date(2026, 12, 31)), (date(2027, 1, 1), date(2027, 1, 2))]
+def test_a_backwards_period_or_a_threshold_out_of_range_is_refused():
+    # How a period is cut into months, and which periods are refused: tests/unit/test_periods.py.
     with pytest.raises(ValueError):
         cohort_report("873", date(2026, 2, 1), date(2026, 1, 1), ROWS, [], {}, {})
     with pytest.raises(ValueError):
         report(threshold=0)
-
-
-def test_the_age_bands_are_the_datasets():
-    born = date(2010, 6, 15)
-    assert {age_band(born, date(year, 7, 1)) for year in range(2016, 2028)} == set(AGE_BANDS)
 
 
 # --- exports -----------------------------------------------------------------------------------

@@ -87,6 +87,9 @@ def test_each_defect_alone_is_flagged_alone(defective, contexts, views, code) ->
 def test_findings_name_what_to_put_right() -> None:
     [need] = check_plan(replace(SEED_PLAN, needs=SEED_PLAN.needs + ("substance_use",)), CONTEXTS, VOICES)
     assert "substance use" in need.message
+    # The need is named as the journey page names it (domain/vocabulary.py), acronyms kept.
+    [named] = check_plan(replace(SEED_PLAN, needs=SEED_PLAN.needs + ("assessment_and_support",)), CONTEXTS, VOICES)
+    assert "the need for ASD, SEND or mental health assessment and support:" in named.message
     [action] = check_plan(with_first_action(SEED_PLAN, "g1", owner=None, due_on=None), CONTEXTS, VOICES)
     assert "no owner or due date" in action.message and "Secure a school place" in action.message
     [context] = check_plan(SEED_PLAN, CONTEXTS + (WeightedContext("bus", "public_place", "The bus station", True, False, 6),), VOICES)

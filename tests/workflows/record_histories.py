@@ -41,7 +41,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
-from audit.replay import events_in_history, workflow_runs  # noqa: E402
+from workflows.replay import events_in_history, workflow_runs  # noqa: E402
 from domain.calendar import WorkingDayCalendar, birthday  # noqa: E402
 from sealing.keys import KeyRing  # noqa: E402
 from settings import Settings, configure_logging  # noqa: E402
@@ -203,6 +203,25 @@ async def context_case_with_a_missed_conference(s: Service):
     return referred["workflow_id"], referred["case_id"]
 
 
+async def context_case_continued_as_new(s: Service):
+    """A school referred as a context case on the decider skeleton (runs started after the
+    context-wakes-at-update-cap patch): its runs continue as new every 2 updates, carrying
+    their answers, and a retry of its first action is answered by a later run."""
+    contexts = ContextClient(s.contexts.client, replace(s.settings, max_updates_per_run=2))
+    t0 = await s.clock.today()
+    place = "fictional-northgate-academy"
+    referred = await contexts.refer({"command_id": str(uuid.uuid4()), "actor": PRACTITIONER, "local_authority": "873",
+                                     "context_id": place, "kind": "school_college", "name": "Northgate Academy",
+                                     "referred_on": t0.isoformat()})
+    actions = [{"type": "record_context_action", "command_id": str(uuid.uuid4()), "actor": PRACTITIONER,
+                "action_id": f"action-{i}", "kind": "environmental", "description": "Staff on the school gate",
+                "owner": "Northgate Academy", "due_on": (t0 + timedelta(days=30)).isoformat()} for i in range(3)]
+    first = [await contexts.send("873", place, action) for action in actions][0]
+    again = await contexts.send("873", place, actions[0])
+    assert again["events"] == first["events"] and "duplicate" not in again
+    return referred["workflow_id"], referred["case_id"]
+
+
 async def back_filled_journey_with_a_miss(s: Service):
     """A journey back-filled by its case system under the clock that gives way (runs started
     after RECOVERY_PATCH): started with a referral weeks old and its strategy discussion sent
@@ -227,6 +246,7 @@ SCENARIOS = {
     "journey_continued_as_new": journey_continued_as_new,
     "context_case_with_a_missed_conference": context_case_with_a_missed_conference,
     "back_filled_journey_with_a_miss": back_filled_journey_with_a_miss,
+    "context_case_continued_as_new": context_case_continued_as_new,
 }
 
 

@@ -1,13 +1,14 @@
-"""Temporal history against the log (audit/replay.py, `pathways audit replay`).
+"""Temporal history against the log (workflows/replay.py, `pathways audit replay`).
 
 The recorded histories in histories/ (written by record_histories.py: a ROTH journey to the
 end of its plan, a CP->ROTH->CP transfer, an 18th birthday with a transition plan, a journey
-that continued as new and a context case with a missed conference) are runs a deployed
-worker must go on replaying: each replays with the current code, and the events read out of
-it are the ones its log held. A deliberately non-deterministic variant of the workflow
-(nondeterministic_journey.py) fails to replay them. On live journeys, `replay_journey`
-reports OK, and names the first difference when the log has lost an event or holds one no
-run produced (a tampered copy of the log, its append-only triggers dropped in the copy only).
+that continued as new, a context case with a missed conference and a context case on the
+decider skeleton that continued as new) are runs a deployed worker must go on replaying:
+each replays with the current code, and the events read out of it are the ones its log held.
+A deliberately non-deterministic variant of the workflow (nondeterministic_journey.py) fails
+to replay them. On live journeys, `replay_journey` reports OK, and names the first
+difference when the log has lost an event or holds one no run produced (a tampered copy of
+the log, its append-only triggers dropped in the copy only).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
-from audit.replay import compare_events, events_in_history, replay_journey, replayer
+from workflows.replay import compare_events, events_in_history, replay_journey, replayer
 from cli.audit_replay import add_replay_parser, replay_main
 from nondeterministic_journey import FaithfulJourneyWorkflow, NondeterministicJourneyWorkflow
 from store.engine import make_engine
@@ -35,7 +36,7 @@ from support import command, start_request
 from temporal_fixtures import chair_the_case
 from workflows.client import ContextClient
 from workflows.contexts import ContextWorkflow
-from workflows.journey import event_id
+from workflows.decider_workflow import event_id
 from workflows.notifications import NotificationDelivery, NotificationSweeper
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -57,7 +58,7 @@ def variant(journey_workflow) -> Replayer:
 def test_the_scenarios_are_recorded():
     assert set(RECORDED) >= {
         "roth_journey_to_the_end_of_its_plan", "cp_to_roth_and_back", "eighteenth_birthday_with_a_transition_plan",
-        "journey_continued_as_new", "context_case_with_a_missed_conference",
+        "journey_continued_as_new", "context_case_with_a_missed_conference", "context_case_continued_as_new",
     }
     manifest, histories = recorded("journey_continued_as_new")
     assert len(histories) >= 2  # several runs, each starting where the last continued as new

@@ -193,6 +193,32 @@ async def test_a_context_linked_from_three_journeys_and_its_conference_cadence(j
     await Replayer(workflows=[ContextWorkflow], data_converter=contexts.client.data_converter).replay_workflow(history)
 
 
+async def test_a_context_case_continues_as_new_at_the_settings_cap_and_answers_retries_from_earlier_runs(
+        temporal_env, settings, store, clock, worker):
+    from dataclasses import replace
+
+    from workflows.client import ContextClient
+
+    contexts = ContextClient(temporal_env.client, replace(settings, max_updates_per_run=2))
+    t0 = await clock.today()
+    place = f"shopping-centre-{uuid.uuid4().hex[:6]}"
+    referred = await contexts.refer(refer(place, t0, "The shopping centre"))
+    handle = contexts.client.get_workflow_handle(referred["workflow_id"])
+    first_run = (await handle.describe()).run_id
+    actor = {"id": "sw-0042", "role": "practitioner"}
+    actions = [{"type": "record_context_action", "command_id": str(uuid.uuid4()), "actor": actor, "action_id": f"a{i}",
+                "kind": "environmental", "description": "Better lighting", "owner": "Highways",
+                "due_on": (t0 + timedelta(days=30)).isoformat()} for i in range(3)]
+    answers = [await contexts.send("873", place, action) for action in actions]
+    assert (await handle.describe()).run_id != first_run  # the cap came from the settings, not 500
+    count = len(store.read_stream(referred["case_id"]))
+    # A retry from an earlier run gets its answer again (its events), not a bare duplicate.
+    again = await contexts.send("873", place, actions[0])
+    assert again["events"] == answers[0]["events"] and "duplicate" not in again
+    assert again["state"]["actions"] == answers[-1]["state"]["actions"]  # the case as it stands now
+    assert len(store.read_stream(referred["case_id"])) == count
+
+
 async def test_commands_to_an_unreferred_context_are_refused(contexts, clock):
     with pytest.raises(CommandRefused) as refused:
         await contexts.send("873", "never-referred", {

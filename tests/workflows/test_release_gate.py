@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from temporalio.worker import Replayer
 
-from audit.release_gate import check_release
+from workflows.release_gate import check_release
 from nondeterministic_journey import NondeterministicJourneyWorkflow
 from support import command, start_request
 from workflows.client import JourneyClient

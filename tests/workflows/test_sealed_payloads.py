@@ -16,7 +16,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import History
 from temporalio.client import Client
 
-from audit.replay import replayer, workflow_runs
+from workflows.replay import replayer, workflow_runs
 from sealing.codec import ENCODING, SealedPayloadError, SealingCodec, open_all, sealing_converter
 from sealing.keys import KeyRing
 from support import command, start_request

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from temporalio.client import Client
 from temporalio.worker import Replayer
 
-from audit.replay import replayer, workflow_runs
+from workflows.replay import replayer, workflow_runs
 
 
 @dataclass

@@ -23,6 +23,10 @@ attributed to the stream whose derivation gives its id, or to none. Runs recorde
 the patch persisted with a regular activity: their ``ActivityTaskScheduled`` events carry
 the whole request (stream, expected version, the events with their ids), counted once the
 matching ``ActivityTaskCompleted`` shows the append committed.
+
+It lives beside the workflows it replays, above them, rather than in audit/: audit/ (the
+log's checkpoints and proofs) sits below the activities that write checkpoints, and a tool
+there that imports the workflows would close a loop between the packages.
 """
 
 from __future__ import annotations
@@ -39,14 +43,16 @@ from temporalio.worker import Replayer
 
 from activities.names import PERSIST_JOURNEY_EVENTS
 from sealing.codec import SealingCodec, open_all
+from store.port import JourneyStore
 from workflows.checkpoints import CheckpointWorkflow
 from workflows.contexts import ContextWorkflow, context_workflow_id
-from workflows.journey import JourneyWorkflow, event_id, journey_id_for
+from workflows.decider_workflow import event_id, stream_id_for
+from workflows.journey import JourneyWorkflow
 from workflows.notifications import NotificationDelivery, NotificationSweeper
 
 # The SDK core's name for local activity markers.
 LOCAL_ACTIVITY_MARKER = "core_local_activity"
-# Updates that open a stream: its id is journey_id_for(workflow id, the update's command id).
+# Updates that open a stream: its id is stream_id_for(workflow id, the update's command id).
 OPENING_UPDATES = ("start_journey", "refer_context")
 # How often a running journey's histories are fetched again when the log is ahead of them
 # (a command that committed after the fetch).
@@ -125,7 +131,7 @@ def _streams_named(history: WorkflowHistory) -> list[str]:
             if request.name in OPENING_UPDATES and workflow_id:
                 args = _payloads.from_payloads(list(request.args.payloads)) if request.args.payloads else []
                 if args and isinstance(args[0], dict) and args[0].get("command_id"):
-                    named.append(journey_id_for(workflow_id, str(args[0]["command_id"])))
+                    named.append(stream_id_for(workflow_id, str(args[0]["command_id"])))
         elif e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
             marker = e.marker_recorded_event_attributes
             if marker.marker_name == LOCAL_ACTIVITY_MARKER and "result" in marker.details:
@@ -233,7 +239,7 @@ class JourneyNotFound(LookupError):
     pass
 
 
-async def replay_journey(client: Client, store, identifier: str, *, replay_with: Replayer | None = None) -> ReplayReport:
+async def replay_journey(client: Client, store: JourneyStore, identifier: str, *, replay_with: Replayer | None = None) -> ReplayReport:
     """Replay the runs of a journey's (or context case's) workflow with the current code and
     compare the events they produced with the log. `identifier` is a journey id (the
     stream's id), a context case id, or a workflow id. Raises JourneyNotFound if neither the
@@ -265,7 +271,7 @@ async def replay_journey(client: Client, store, identifier: str, *, replay_with:
     return report
 
 
-def _locate(store, identifier: str) -> tuple[str, str | None]:
+def _locate(store: JourneyStore, identifier: str) -> tuple[str, str | None]:
     """(workflow id, journey id or None if it is to be read from the history)."""
     summary = store.journey(identifier)
     if summary is not None:
