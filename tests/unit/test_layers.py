@@ -55,9 +55,9 @@ def test_the_service_layer_sits_between_the_edges_and_what_is_below():
 
 def test_the_edges_reach_the_database_through_services():
     """No table and no engine in the HTTP layer, the dashboard or the reports; the CLI's
-    commands that run or migrate the database itself (up, operate, audit) are its only
-    users of store.engine."""
-    runs_the_database = {"up.py", "operate.py", "audit.py"}
+    commands that run or migrate the database itself (up, operate) are its only users of
+    store.engine."""
+    runs_the_database = {"up.py", "operate.py"}
     for package in ("api", "reports", "cli"):
         for path, module, _ in imports(package):
             if package == "cli" and path.name in runs_the_database and module == "store.engine":
