@@ -13,19 +13,17 @@ from api import errors, logging as request_logging
 from api.json_body import StrictJsonBodies
 from api.schemas import ValidationAnswer
 from api.query import no_unknown_query_parameters
-from api.identity import AnyOf, Identity, TokenFile
+from services.identity import AnyOf, Identity, TokenFile
 from api.dashboard import router as dashboard_router
 from api.routes import audit, census, chairs, codec, contexts, health, history, journeys, manager, reports, webhooks
-from api.services import Services
+from api.responses import UNAVAILABLE
 from observability.metrics import OperationalGauges, SdkMetrics
 from observability.tracing import instrument_app
 from sealing.codec import SealingCodec
 from sealing.keys import provider_for
+from services.wiring import Services, open_store, operational_figures, webhook_store
 from settings import Settings
-from store.engine import make_engine
 from store.events import EventStore
-from store.operational import operational_counts
-from store.webhooks import WebhookStore
 from workflows.client import ContextClient, JourneyClient
 from workflows.connection import PROMPT_RETRIES, connect
 
@@ -61,10 +59,10 @@ def create_app(
     whose Temporal client metrics its /metrics then shows): one that connects on its first
     call and gives up on a Temporal it cannot reach after a few quick retries, so that the
     API starts, and answers 503 promptly, while Temporal is down."""
-    store = store or EventStore(make_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow))
+    store = store or open_store(settings)
     identity = identity or default_identity(settings)
     ring = provider_for(settings).key_ring()
-    subscriptions = WebhookStore(store.engine, ring)
+    subscriptions = webhook_store(store, ring)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -80,7 +78,7 @@ def create_app(
     # The database's figures for /metrics: one collector per app, on a registry of its own.
     app.state.metrics_registry = CollectorRegistry()
     app.state.metrics_registry.register(
-        OperationalGauges(lambda: operational_counts(store.engine), settings.checkpoint_interval_seconds))
+        OperationalGauges(operational_figures(store), settings.checkpoint_interval_seconds))
     app.state.sdk_metrics = sdk_metrics
     errors.install(app)
     app.add_middleware(StrictJsonBodies)  # inside the request log, which then records its refusals
@@ -90,7 +88,7 @@ def create_app(
     for v1 in (journeys, history, contexts, chairs, manager, webhooks, audit, reports, census):
         # Every v1 operation may answer 422 (a query parameter it does not take, api/query.py)
         # and 503 (Temporal or the database down, api/errors.py).
-        app.include_router(v1.router, responses={422: MALFORMED, 503: journeys.UNAVAILABLE})
+        app.include_router(v1.router, responses={422: MALFORMED, 503: UNAVAILABLE})
     app.include_router(codec.router)
     app.include_router(dashboard_router)
     return app

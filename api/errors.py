@@ -33,6 +33,7 @@ from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
 from api.logging import note
+from services.errors import NOT_FOUND_CODES, NotFound, Refusal
 from workflows.client import CommandRefused
 from workflows.connection import TemporalUnreachable, temporal_unavailable
 
@@ -40,7 +41,7 @@ from workflows.connection import TemporalUnreachable, temporal_unavailable
 NOT_FOUND = "journey_not_found"
 CONTEXT_NOT_FOUND = "context_not_found"
 CHAIR_NOT_FOUND = "chair_not_found"
-NOT_FOUND_CODES = frozenset({NOT_FOUND, CONTEXT_NOT_FOUND, CHAIR_NOT_FOUND})
+# (services/errors.py's NOT_FOUND_CODES: the refusals answered 404)
 
 log = structlog.get_logger("pathways.http")
 
@@ -130,6 +131,13 @@ def install(app: FastAPI) -> None:
         note(request, error_code=err.code)
         headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
         return JSONResponse(body(err.code, err.message), status_code=err.status, headers=headers)
+
+    @app.exception_handler(Refusal)
+    async def _service_refusal(request: Request, err: Refusal) -> JSONResponse:
+        # The service's refusals: nothing of the kind in the caller's LA (404), or not for
+        # this caller (409, as the rules' refusals are).
+        note(request, error_code=err.code)
+        return JSONResponse(body(err.code, err.message), status_code=404 if isinstance(err, NotFound) else 409)
 
     @app.exception_handler(CommandRefused)
     async def _refused(request: Request, err: CommandRefused) -> JSONResponse:

@@ -7,8 +7,9 @@ another journey) has another. The workflow records the fingerprint with the comm
 events, under the caller's LA and the command_id (store/events.py R7, in one transaction).
 
 Sending a command_id again with the same fingerprint answers the first answer; with another
-it answers 409 `command_id_reused` and records nothing. The comparison is made before the
-command is sent (the fingerprint recorded for the LA's command_id) and again with the answer,
+it answers 409 `command_id_reused` and records nothing. The comparison (services/commands.py) is
+made before the command is sent (the fingerprint recorded for the LA's command_id) and again
+with the answer,
 because two requests sent at once share Temporal's first answer (its update id is the
 command_id, and it answers a repeated id without asking the workflow). Commands recorded
 before fingerprints were kept have none, and are answered as before.
@@ -22,9 +23,6 @@ import json
 import rfc8785
 from fastapi import Request
 
-from api.errors import ApiError
-from domain.errors import command_id_reused
-
 
 async def fingerprint(request: Request) -> str:
     """The request's fingerprint (its body is the JSON the route has validated already)."""
@@ -35,14 +33,3 @@ async def fingerprint(request: Request) -> str:
         # A number RFC 8785 cannot carry (an integer beyond 2**53): a stable form of our own.
         canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     return hashlib.sha256(canonical).hexdigest()
-
-
-def check(recorded: tuple[str, str] | None, request_fingerprint: str) -> None:
-    """Refuse a command_id recorded (stream, fingerprint) for another request."""
-    if recorded is not None and recorded[1] != request_fingerprint:
-        raise reused()
-
-
-def reused() -> ApiError:
-    err = command_id_reused()
-    return ApiError(409, err.code, err.message)

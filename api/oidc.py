@@ -27,7 +27,7 @@ import httpx
 import jwt
 import structlog
 
-from api.identity import LA_CODE, ROLES, Principal
+from services.identity import LA_CODE, ROLES, Principal
 
 log = structlog.get_logger("pathways.oidc")
 

@@ -83,7 +83,7 @@ async def _throughput(apis: list[str], token: str, clients: int, commands: int) 
 async def _measure(clients: int, commands: int, repeats: int, log) -> dict:
     from temporalio.testing import WorkflowEnvironment
 
-    from api.identity import TokenFile
+    from services.identity import TokenFile
 
     with harness.postgres_database() as url, tempfile.TemporaryDirectory(prefix="pathways-bench-cluster-") as folder:
         folder = Path(folder)

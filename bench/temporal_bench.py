@@ -196,7 +196,7 @@ async def _measure(commands: int, concurrency: int, journeys: int, repeats: int,
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
     from api.app import create_app
-    from api.identity import TokenFile
+    from services.identity import TokenFile
     from sealing.keys import KeyRing
     from settings import Settings
     from store.engine import make_engine

@@ -60,10 +60,10 @@ def _settings(args):
     return settings_for(Path(args.data_dir))
 
 
-def _engine(settings):
-    from store.engine import make_engine
+def _store(settings):
+    from services.wiring import open_store
 
-    return make_engine(settings.database_url)
+    return open_store(settings)
 
 
 def _key(settings):
@@ -83,13 +83,14 @@ def _describe(checkpoint) -> str:
 
 
 def checkpoint_main(args) -> int:
-    from audit.checkpoints import CheckpointRefused, write_checkpoint
+    from audit.checkpoints import CheckpointRefused
+    from services.audit_trail import write_checkpoint
     from settings import configure_logging
 
     configure_logging("warning")
     settings = _settings(args)
     try:
-        checkpoint = write_checkpoint(_engine(settings), _key(settings))
+        checkpoint = write_checkpoint(_store(settings), _key(settings))
     except CheckpointRefused as refused:
         print(f"REFUSED at position {refused.position}: {refused.reason}. Nothing was signed; see pathways verify.")
         return 1
@@ -101,31 +102,31 @@ def checkpoint_main(args) -> int:
 
 
 def export_main(args) -> int:
-    from audit.bundle import NothingToExport, export_bundle, verify_bundle
+    from audit.bundle import NothingToExport, verify_bundle
+    from audit.checkpoints import CheckpointRefused
     from cli.show import record_cli_read
-    from store.events import EventStore
-    from audit.checkpoints import CheckpointRefused, write_checkpoint
+    from services.audit_trail import export_bundle, write_checkpoint
     from settings import configure_logging
 
     configure_logging("warning")
     settings = _settings(args)
-    engine, key = _engine(settings), _key(settings)
+    store, key = _store(settings), _key(settings)
     if not args.no_checkpoint:
         try:
-            write_checkpoint(engine, key)
+            write_checkpoint(store, key)
         except CheckpointRefused as refused:
             # Export against the latest checkpoint all the same: the bundle shows the problem.
             print(f"No fresh checkpoint (refused at position {refused.position}: {refused.reason}); "
                   "exporting against the latest stored one.", file=sys.stderr)
     try:
-        text = export_bundle(engine, args.journey_id, key)
+        text = export_bundle(store, args.journey_id, key)
     except NothingToExport as nothing:
         print(f"Nothing exported: {nothing}.", file=sys.stderr)
         return 1
     # A bundle hands over the journey's events: a read like any other, recorded first
     # (a context case's bundle is about a place, not a young person).
-    journey = EventStore(engine).journey(args.journey_id)
-    if journey is not None and not record_cli_read(engine, args.journey_id, journey.local_authority, AUDIT_BUNDLE):
+    journey = store.journey(args.journey_id)
+    if journey is not None and not record_cli_read(store, args.journey_id, journey.local_authority, AUDIT_BUNDLE):
         return 1
     output = args.output or f"{args.journey_id}.audit.jsonl"
     if output == "-":
@@ -193,13 +194,14 @@ def _kind_of_first_line(data: bytes) -> object:
 
 
 def consistency_main(args) -> int:
-    from audit.bundle import NothingToExport, consistency_document
+    from audit.bundle import NothingToExport
+    from services.audit_trail import consistency_document
     from settings import configure_logging
 
     configure_logging("warning")
     settings = _settings(args)
     try:
-        sys.stdout.write(consistency_document(_engine(settings), args.from_size, args.to_size, _key(settings)))
+        sys.stdout.write(consistency_document(_store(settings), args.from_size, args.to_size, _key(settings)))
     except NothingToExport as nothing:
         print(f"No proof: {nothing}.", file=sys.stderr)
         return 1
@@ -221,8 +223,8 @@ def verify_main(args) -> int:
     the chains cannot: events removed from the end, or a history rewritten with fresh hashes."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from audit.checkpoints import check_log
     from cli import show
+    from services.audit_trail import check_log
     from settings import configure_logging
 
     configure_logging("warning")
@@ -235,7 +237,7 @@ def verify_main(args) -> int:
     # The checkpoints are checked on a thread while the chains are (mostly in other
     # processes): reading the hashes and building the tree then costs almost no extra time.
     with ThreadPoolExecutor(1, thread_name_prefix="checkpoints") as pool:
-        checking = pool.submit(check_log, _engine(settings), public_key)
+        checking = pool.submit(check_log, _store(settings), public_key)
         chains = show.verify(Path(args.data_dir), args.page_size, args.workers)
         checked = checking.result()
     if not checked.ok:

@@ -31,12 +31,11 @@ def add_replay_parser(subparsers) -> None:
 
 
 async def audit_replay(data_dir: Path, identifier: str) -> int:
+    from services.wiring import close_store, open_store
     from workflows.replay import JourneyNotFound, replay_journey
-    from store.engine import make_engine
-    from store.events import EventStore
 
     settings = settings_for(data_dir)
-    store = EventStore(make_engine(settings.database_url))
+    store = open_store(settings)
     try:
         client = await connect(settings)
     except TemporalUnreachable as err:  # refused, unknown namespace, TLS: nothing to audit against
@@ -48,7 +47,7 @@ async def audit_replay(data_dir: Path, identifier: str) -> int:
         print(err)
         return 2
     finally:
-        store.engine.dispose()
+        close_store(store)
     print(report.describe())
     return 0 if report.ok else 1
 

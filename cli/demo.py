@@ -19,16 +19,18 @@ from pathlib import Path
 from cli.service import settings_for
 from domain.calendar import WorkingDayCalendar
 from settings import configure_logging
-from store.chairs import put_chair
-from store.engine import make_engine
+from services import chairs, contexts as context_cases
+from services.identity import Principal
+from services.wiring import open_store
 from store.events import EventStore
-from store.contexts import contexts_linked_to_open_journeys
 from workflows.client import CommandRefused, ContextClient, JourneyClient
 from workflows.connection import connect
 
 DEMO_ACTOR = {"id": "demo-practitioner", "role": "practitioner"}
 DEMO_SYSTEM = {"id": "demo-case-system", "role": "system"}
 DEMO_CHAIR = "demo-chair-1"
+# Keeping the pool of chairs is a manager's (domain/roles.py): the demo puts its chair there as one.
+DEMO_POOL_KEEPER = Principal("demo-manager", "manager", "873")
 PARK = "demo-riverside-park"
 
 
@@ -119,11 +121,11 @@ async def run_demo(data_dir: Path) -> int:
     settings = settings_for(data_dir)
     client = await connect(settings)
     journeys = JourneyClient(client, settings)
-    store = EventStore(make_engine(settings.database_url))
+    store = open_store(settings)
     calendar = WorkingDayCalendar(settings.closure_days)
     today = date.today()
     run = uuid.uuid4().hex[:6].upper()
-    put_chair(store.engine, "873", DEMO_CHAIR, "Demo ROTH chair")
+    chairs.put(store, DEMO_POOL_KEEPER, DEMO_CHAIR, "Demo ROTH chair")
     started = []
     for title, person, start, commands in scripts(today, calendar, run):
         answer = await journeys.start({"command_id": str(uuid.uuid4()), "actor": DEMO_SYSTEM,
@@ -157,7 +159,7 @@ async def run_demo(data_dir: Path) -> int:
 
 async def _refer_the_park(contexts: ContextClient, store: EventStore, today: date) -> None:
     """The park two demo journeys name becomes a context case with its own conference cadence."""
-    several = contexts_linked_to_open_journeys(store.engine, "873", 2)
+    several = context_cases.named_by_open_journeys(store, "873", 2)
     print("\nContexts named by several open journeys (a context conference may be warranted):")
     for row in several:
         print(f"  {row['context_id']}: {row['open_journeys']} young people")

@@ -6,7 +6,7 @@ import argparse
 import importlib
 import os
 
-from api.identity import ROLES
+from domain.roles import ROLES
 from settings import DEFAULT_DATA_DIR, exit_directly
 
 # Modules whose register(subparsers) adds subcommands to `pathways audit`.

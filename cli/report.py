@@ -19,9 +19,6 @@ from pathlib import Path
 
 from settings import DEFAULT_DATA_DIR
 
-ROTH_DATASET = "roth_dataset"  # the access log's codes, as the HTTP API's (api/routes/reports.py, census.py)
-CIN_CENSUS = "cin_census"
-
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the report subcommands to `commands` (the `report` group's subparsers)."""
@@ -52,18 +49,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     census.set_defaults(run=cin_census_main)
 
 
-def _recorded(engine, la: str, journey_ids, what: str) -> bool:
-    """The export recorded in the access log, one row per journey, in one transaction; False
-    (with the reason on stderr) if it could not be, and then nothing may be written."""
+def _recorded(store, la: str, record) -> bool:
+    """The export recorded in the access log by `record(store, reader)` (services/ says what
+    is recorded: one row per journey, in one transaction); False (with the reason on stderr)
+    if it could not be, and then nothing may be written."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from cli.show import OPERATOR_ROLE, operator
-    from store.access_log import CLI, Access, record_access
+    from cli.show import operator_reader
 
-    entries = [Access(actor=operator(), actor_role=OPERATOR_ROLE, local_authority=la,
-                      journey_id=journey_id, what=what, channel=CLI) for journey_id in journey_ids]
     try:
-        record_access(engine, entries)
+        record(store, operator_reader(la))
     except (SQLAlchemyError, ValueError) as err:
         print(f"Could not record this export in the access log ({type(err).__name__}), so nothing is written.",
               file=sys.stderr)
@@ -74,9 +69,10 @@ def _recorded(engine, la: str, journey_ids, what: str) -> bool:
 def roth_dataset_main(args) -> int:
     from cli.service import settings_for
     from domain.periods import period_problem
-    from reports.roth_dataset import dataset_rows, to_csv, to_xlsx
+    from reports.roth_dataset import to_csv, to_xlsx
+    from services import reports
+    from services.wiring import open_store
     from settings import configure_logging
-    from store.engine import make_engine
 
     configure_logging("warning")
     problem = period_problem(args.period_from, args.period_to, max_months=None)
@@ -86,10 +82,10 @@ def roth_dataset_main(args) -> int:
     if args.out == "-" and args.format == "xlsx":
         print("An XLSX workbook cannot go to stdout; give --out a file name.", file=sys.stderr)
         return 2
-    engine = make_engine(settings_for(Path(args.data_dir)).database_url)
-    rows = dataset_rows(engine, args.la, args.period_from, args.period_to)
+    store = open_store(settings_for(Path(args.data_dir)))
+    rows = reports.roth_dataset_unrecorded(store, args.la, args.period_from, args.period_to)
     content = to_csv(rows) if args.format == "csv" else to_xlsx(rows)
-    if not _recorded(engine, args.la, [row["journey_id"] for row in rows], ROTH_DATASET):
+    if not _recorded(store, args.la, lambda store, reader: reports.record_roth_dataset(store, reader, rows)):
         return 1
     if args.out == "-":
         sys.stdout.write(content)
@@ -103,14 +99,13 @@ def roth_dataset_main(args) -> int:
 
 
 def cin_census_main(args) -> int:
-    from datetime import datetime, timezone
-
     from cli.service import settings_for
     from domain.calendar import WorkingDayCalendar
     from reports import cin_census, cin_readiness
     from reports.cin_validation import RULESETS, CinValidatorError
+    from services import census
+    from services.wiring import open_store
     from settings import configure_logging
-    from store.engine import make_engine
 
     configure_logging("warning")
     try:
@@ -123,10 +118,9 @@ def cin_census_main(args) -> int:
         print(f"There are no DfE rules for {ruleset} here; give --ruleset as one of {', '.join(RULESETS)}.", file=sys.stderr)
         return 2
     settings = settings_for(Path(args.data_dir))
-    engine = make_engine(settings.database_url)
-    found = cin_census.census_episodes(engine, args.la, year, WorkingDayCalendar(settings.closure_days))
-    xml, rows = cin_census.to_xml(found, args.la, year, datetime.now(timezone.utc))
-    if not _recorded(engine, args.la, [x.journey_id for x in found], CIN_CENSUS):
+    store = open_store(settings)
+    found, xml, rows = census.census_unrecorded(store, args.la, year, WorkingDayCalendar(settings.closure_days))
+    if not _recorded(store, args.la, lambda store, reader: census.record_census(store, reader, found)):
         return 1
     out = Path(args.out)
     companion = Path(args.companion) if args.companion else out.with_name(out.stem + "-roth.csv")
@@ -137,7 +131,7 @@ def cin_census_main(args) -> int:
     if not args.check:
         return 0
     try:
-        findings = cin_readiness.readiness(cin_readiness.check_return(xml, ruleset, settings.cin_validator_python), rows)
+        findings = census.checked(xml, rows, ruleset, settings.cin_validator_python)
     except CinValidatorError as err:
         print(err, file=sys.stderr)
         return 1

@@ -31,12 +31,15 @@ from domain.events import decode
 from domain.history import as_of
 from domain.views import journey_view
 from settings import configure_logging
-from store.access_log import CLI, JOURNEY_RECORD, Access, record_access
-from store.engine import make_engine
+from services import access, integrity
+from services.integrity import PAGE_SIZE
+from services.access import Reader
+from services.identity import Principal
+from services.wiring import open_store
+from store.access_log import CLI, JOURNEY_RECORD
 from store.events import EventStore
 from store.history import journey_history
 from workflows.local_time import LONDON
-from store.verify import PAGE_SIZE, verify_log
 
 
 def show_journey(data_dir: Path, journey_id: str, today: date | None = None,
@@ -44,7 +47,7 @@ def show_journey(data_dir: Path, journey_id: str, today: date | None = None,
     """With `as_recorded_at` and/or `as_occurred_by`, the journey as it stood (domain/history.py);
     the chronology printed is always the whole record."""
     settings = settings_for(data_dir)
-    store = EventStore(make_engine(settings.database_url))
+    store = open_store(settings)
     logged = store.read_stream(journey_id)
     if not logged:
         print(f"No journey {journey_id} in the event log.")
@@ -64,7 +67,7 @@ def show_journey(data_dir: Path, journey_id: str, today: date | None = None,
     else:
         state = fold(decode(e.type, e.occurred_on, e.data) for e in logged)
     view = journey_view(state, calendar, today)
-    if not record_cli_read(store.engine, journey_id, view["local_authority"]):
+    if not record_cli_read(store, journey_id, view["local_authority"]):
         return 1
     if as_of_asked:
         print(f"As it stood{f' on {as_occurred_by}' if as_occurred_by else ''}"
@@ -99,12 +102,16 @@ def operator() -> str:
         return f"uid-{os.getuid()}"
 
 
-def record_cli_read(engine, journey_id: str, local_authority: str, what: str = JOURNEY_RECORD) -> bool:
+def operator_reader(local_authority: str) -> Reader:
+    """The operator as the access log records a command line read in an LA."""
+    return Reader(Principal(operator(), OPERATOR_ROLE, local_authority), CLI)
+
+
+def record_cli_read(store: EventStore, journey_id: str, local_authority: str, what: str = JOURNEY_RECORD) -> bool:
     """Record a command line read of a journey's data; False (and say so) if it cannot be
     recorded: then nothing of the journey is handed over."""
     try:
-        record_access(engine, [Access(actor=operator(), actor_role=OPERATOR_ROLE, local_authority=local_authority,
-                                      journey_id=journey_id, what=what, channel=CLI)])
+        access.record(store, operator_reader(local_authority), what, [journey_id])
     except (SQLAlchemyError, ValueError) as err:
         print(f"Could not record this read in the access log ({type(err).__name__}), so the journey is not shown.",
               file=sys.stderr)
@@ -156,7 +163,7 @@ def _show_chronology(logged) -> None:
 
 def verify(data_dir: Path, page_size: int = PAGE_SIZE, workers: int = 1) -> int:
     settings = settings_for(data_dir)
-    result = verify_log(make_engine(settings.database_url), page_size, workers)
+    result = integrity.verify(open_store(settings), page_size, workers)
     if result.ok:
         print(f"OK: {result.events_checked} events in {result.streams} journeys; every hash chain is intact.")
         return 0

@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from api.identity import ROLES, TokenFile
+from domain.roles import ROLES
+from services.identity import TokenFile
 
 TOKENS_FILE = "tokens.json"
 FIRST_RUN_LA = "873"

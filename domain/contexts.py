@@ -21,6 +21,7 @@ from domain.deadlines import status_on, working_days_before
 from domain.errors import DomainError
 from domain.model import Actor
 from domain.recordable import check_recordable
+from domain.roles import CASEWORK, may, records_nothing
 from domain.timescales import MONTHS, WORKING_DAYS, Interval
 from domain import vocabulary
 from domain.weighting import CONTEXT_KINDS, HOME_FAMILY, check_context_id
@@ -30,7 +31,6 @@ CONTEXT_REVIEW = "context_review"  # each later one, after the previous
 ACTION_KINDS = ("guardianship", "environmental", "school", "transport", "other")
 CONFERENCE_DECISIONS = ("continue", "close")
 CLOSE_REASONS = ("safety_improved", "merged", "no_longer_a_concern", "other")
-CONTEXT_WRITING_ROLES = ("system", "practitioner", "manager", "admin")
 
 
 @dataclass(frozen=True)
@@ -238,8 +238,10 @@ def decide(case: ContextCase, command, today: date, calendar: WorkingDayCalendar
     """The events `command` produces, or a DomainError; `check_values` as in domain/decider.py."""
     if check_values:
         check_recordable(command)
-    if command.actor.role not in CONTEXT_WRITING_ROLES:
-        raise DomainError("not_allowed_for_role", f"A {command.actor.role} can read context cases but not record anything.")
+    if not may(command.actor.role, CASEWORK):  # a context case is casework (domain/roles.py)
+        raise DomainError("not_allowed_for_role", f"A {command.actor.role} can read context cases but not record anything."
+                          if records_nothing(command.actor.role)
+                          else f"A {command.actor.role} can read context cases but not record casework.")
     if isinstance(command, ReferContext):
         return _refer(case, command, today)
     if case.referred_on is None:

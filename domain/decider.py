@@ -18,7 +18,7 @@ from domain.errors import DomainError
 from domain.model import (
     ADULTHOOD, CATEGORIES, CLOSE_REASONS, CLOSED, CONSENT_DECISIONS, CONSENT_SCOPES, CP, EIGHTEENTH_BIRTHDAY,
     ETHNICITIES, HARM_TYPES, INITIAL_CONFERENCE_DECISIONS, MEETINGS, NOT_STARTED, PARTICIPANTS, PLAN, REFERRAL,
-    REVIEW_DECISIONS, ROLES, ROTH, SECTION_47,
+    REVIEW_DECISIONS, ROTH, SECTION_47,
     SEXES, STEP_DOWNS, STRATEGY_OUTCOMES, CORE_GROUP, FIRST_CORE_GROUP, INITIAL_CONFERENCE, REVIEW_CONFERENCE,
     VISIT, Allocation, Consent, DeadlineKey, DeadlineRecord, Extension, JourneyState, Participation, Plan,
     initial_state,
@@ -28,6 +28,7 @@ from domain import plans as p
 from domain import vocabulary
 from domain.corrections import corrected, decide_correction
 from domain.recordable import check_recordable
+from domain.roles import CASEWORK, CHANGE_POLICY, EXTEND_DEADLINE, ROLES, may, records_nothing
 from domain.weighting import (
     CONTEXT_KINDS, MAX_WEIGHT, WEIGHTED_AT, ContextWeighting, check_context_id, transfer_prompt,
 )
@@ -35,8 +36,6 @@ from domain.weighting import (
 __all__ = ["decide", "evolve", "fold", "initial_state"]
 
 S47_PATHWAYS = {"s47_roth": ROTH, "s47_cp": CP}
-WRITING_ROLES = ("system", "practitioner", "manager", "admin")
-POLICY_ROLES = ("system", "manager", "admin")
 
 
 def decide(
@@ -96,15 +95,19 @@ def fold(events, state: JourneyState | None = None) -> JourneyState:
 # --- refusals shared by several commands --------------------------------------------------
 
 def _check_role(command) -> None:
+    """Who may send what is domain/roles.py's table; the journey asks it of every command."""
     role = command.actor.role
     if role not in ROLES:
         raise DomainError("invalid_value", f"{role!r} is not a role.")
-    if isinstance(command, c.ExtendDeadline) and role != "manager":
+    if isinstance(command, c.ExtendDeadline) and not may(role, EXTEND_DEADLINE):
         raise DomainError("not_allowed_for_role", "Only a manager can approve a deadline extension.")
-    if isinstance(command, c.ChangePolicy) and role not in POLICY_ROLES:
-        raise DomainError("not_allowed_for_role", "Only a manager, an administrator or the case system can change a journey's timescale policy.")
-    if role not in WRITING_ROLES:
-        raise DomainError("not_allowed_for_role", f"A {role} can read journeys but not record anything.")
+    if isinstance(command, c.ChangePolicy):
+        if not may(role, CHANGE_POLICY):
+            raise DomainError("not_allowed_for_role", "Only a manager, an administrator or the case system can change a journey's timescale policy.")
+        return
+    if not may(role, CASEWORK):
+        raise DomainError("not_allowed_for_role", f"A {role} can read journeys but not record anything."
+                          if records_nothing(role) else f"A {role} can read journeys but not record casework.")
 
 
 def _check_date(occurred_on: date, today: date, not_before: date | None, step: str, previous: str) -> None:

@@ -31,7 +31,6 @@ STRATEGY_OUTCOMES = ("s47_roth", "s47_cp", "child_in_need", "early_help", "no_fu
 STEP_DOWNS = ("child_in_need", "early_help", "none")
 REVIEW_DECISIONS = ("continue", "transfer_to_roth", "transfer_to_cp", "end_plan")
 CLOSE_REASONS = ("transferred_out", "looked_after", "died", "moved_to_adult_services", "other")
-ROLES = ("system", "practitioner", "manager", "auditor", "admin")
 SEXES = ("M", "F", "U")
 ETHNICITIES = (
     "WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND",

@@ -2,7 +2,7 @@
 companion file keeping the ROTH mark.
 
     year = collection_year("2025-26")           # 1 April 2025 to 31 March 2026
-    found = census_episodes(engine, "873", year, calendar)
+    found = census_episodes(ReportQueries(engine), "873", year, calendar)
     xml, rows = to_xml(found, "873", year, generated_at)
     companion = companion_csv(found)
 
@@ -32,17 +32,12 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import Engine, select
-
 from domain.calendar import WorkingDayCalendar
 from domain.census import CensusDetails
 from domain.census_episode import Episode, episode
 from domain.codec import from_data
 from domain.history import events_as_of
 from reports.cells import csv_row
-from store.events import EventStore
-from store.history import journey_history
-from store.schema import journeys
 
 __all__ = ["CollectionYear", "RowMap", "census_episodes", "collection_year", "companion_csv", "to_xml"]
 
@@ -73,23 +68,17 @@ def collection_year(label: str) -> CollectionYear:
     return CollectionYear(label, date(first, 4, 1), date(first + 1, 3, 31))
 
 
-def census_episodes(engine: Engine, local_authority: str, year: CollectionYear, calendar: WorkingDayCalendar) -> list[Episode]:
+def census_episodes(queries, local_authority: str, year: CollectionYear, calendar: WorkingDayCalendar) -> list[Episode]:
     """The LA's journeys open at some point in the year, as CIN episodes, with each plan's
-    NumberOfPreviousCPP counted from the LA's earlier plans for the same young person."""
-    query = (
-        select(journeys.c.journey_id, journeys.c.view, journeys.c.opened_on, journeys.c.closed_on)
-        .where(journeys.c.local_authority == local_authority, journeys.c.view.is_not(None))
-        .order_by(journeys.c.journey_id)
-    )
-    with engine.connect() as connection:
-        every = connection.execute(query).all()
-    store = EventStore(engine)
+    NumberOfPreviousCPP counted from the LA's earlier plans for the same young person; read
+    through `queries` (store/report_queries.py's ReportQueries)."""
+    every = queries.journeys_with_views(local_authority)
     found = []
     for journey_id, view, opened_on, closed_on in every:
         if opened_on > year.end or (closed_on is not None and closed_on < year.start):
             continue
         details = from_data(CensusDetails, view.get("census") or {})
-        events = events_as_of(journey_history(store, journey_id), occurred_by=year.end)
+        events = events_as_of(queries.history(journey_id), occurred_by=year.end)
         found.append(episode(journey_id, events, details, year.start, year.end, calendar))
     plans_started = defaultdict(list)  # child id -> the start of each of their plans, any year
     for _, view, _, _ in every:

@@ -1,6 +1,6 @@
 """The cohort report for a period, as published: every count through the disclosure control.
 
-    report = load_cohort_report(engine, "873", date(2026, 4, 1), date(2027, 3, 31), calendar)
+    report = load_cohort_report(ReportQueries(engine), "873", date(2026, 4, 1), date(2027, 3, 31), calendar)
     to_csv(report)   # text: every published table in one long table
     to_xlsx(report)  # bytes: a contents sheet, then one sheet per table
 
@@ -42,8 +42,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import Engine, select
-
 from domain import vocabulary
 from domain.ages import AGE_BANDS
 from domain.calendar import WorkingDayCalendar
@@ -54,9 +52,6 @@ from domain.timeliness import DFE_BANDS
 from reports.cells import csv_row, written_as_text
 from reports.cohort import BASELINE_GROUPS, counts, disproportionality, in_age_bands, roth_share_of_cp_plans
 from reports.roth_dataset import dataset_rows
-from store import manager_queries
-from store.baselines import current_baselines
-from store.schema import journeys
 
 __all__ = [
     "BREAKDOWNS", "LABELS", "SUPPRESSED", "cohort_report", "grids", "load_cohort_report",
@@ -454,30 +449,16 @@ def to_xlsx(report: dict) -> bytes:
 
 # --- the loader: the report's only I/O -----------------------------------------------------------
 
-_BATCH = 500  # journeys per query (bound parameters stay well within both engines' limits)
-
-
-def load_cohort_report(engine: Engine, local_authority: str, period_from: date, period_to: date,
+def load_cohort_report(queries, local_authority: str, period_from: date, period_to: date,
                        calendar: WorkingDayCalendar, threshold: int = DEFAULT_THRESHOLD) -> dict:
-    """The LA's cohort report for the period, read from the store: the dataset's rows, the
-    timeliness measures of each month (the manager queries' KPIs, a query a month), the
-    plans' findings and the population baselines in force."""
+    """The LA's cohort report for the period, read through `queries` (store/report_queries.py's
+    ReportQueries): the dataset's rows, the timeliness measures of each month (the manager
+    queries' KPIs, a query a month), the plans' findings and the population baselines in force."""
     if period_to < period_from:
         raise ValueError("the period ends before it starts")
-    rows = dataset_rows(engine, local_authority, period_from, period_to)
-    months = [(first, last, manager_queries.kpis(engine, local_authority, first, last, calendar))
+    rows = dataset_rows(queries, local_authority, period_from, period_to)
+    months = [(first, last, queries.kpis(local_authority, first, last, calendar))
               for first, last in months_in(period_from, period_to)]
-    findings = _plan_findings(engine, local_authority, [row["journey_id"] for row in rows])
+    findings = queries.plan_findings(local_authority, [row["journey_id"] for row in rows])
     return cohort_report(local_authority, period_from, period_to, rows, months, findings,
-                         current_baselines(engine, local_authority), threshold)
-
-
-def _plan_findings(engine: Engine, local_authority: str, journey_ids: list[str]) -> dict[str, list[str]]:
-    """journey id -> its plan's finding codes (the journeys summary's column), for the LA's journeys."""
-    found: dict[str, list[str]] = {}
-    for at in range(0, len(journey_ids), _BATCH):
-        query = select(journeys.c.journey_id, journeys.c.plan_findings).where(
-            journeys.c.local_authority == local_authority, journeys.c.journey_id.in_(journey_ids[at:at + _BATCH]))
-        with engine.connect() as connection:
-            found.update({journey_id: codes or [] for journey_id, codes in connection.execute(query)})
-    return found
+                         queries.current_baselines(local_authority), threshold)

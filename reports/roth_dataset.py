@@ -1,6 +1,6 @@
 """The ROTH dataset: one row per young person per plan, the fields sites kept in spreadsheets.
 
-    rows = dataset_rows(engine, "873", date(2026, 4, 1), date(2027, 3, 31))
+    rows = dataset_rows(ReportQueries(engine), "873", date(2026, 4, 1), date(2027, 3, 31))
     to_csv(rows)   # text, a header row first
     to_xlsx(rows)  # bytes: a formatted workbook, sheet "ROTH dataset"
 
@@ -49,12 +49,8 @@ import io
 from datetime import date
 from typing import Any, Iterable
 
-from sqlalchemy import Engine, or_, select
-
 from domain.ages import age_band
 from reports.cells import csv_row, written_as_text
-
-from store.schema import events, journeys
 
 __all__ = ["COLUMNS", "DATE_COLUMNS", "SHEET", "dataset_rows", "to_csv", "to_xlsx"]
 
@@ -70,28 +66,14 @@ HOME_FAMILY = "home_family"  # domain/weighting.py: the one kind of context that
 STRATEGY_DISCUSSION = "StrategyDiscussionHeld"
 INITIAL_CONFERENCE = "InitialConferenceHeld"
 CORRECTED = "EventCorrected"
-_BATCH = 500  # journeys per query on the event log (bound parameters stay well within both engines' limits)
 
 
-def dataset_rows(engine: Engine, local_authority: str, period_from: date, period_to: date) -> list[dict]:
+def dataset_rows(queries, local_authority: str, period_from: date, period_to: date) -> list[dict]:
     """The LA's journeys whose plan overlapped the period, one row each (keys: COLUMNS), ordered
-    by (plan_started_on, journey_id)."""
+    by (plan_started_on, journey_id), from `queries` (store/report_queries.py's ReportQueries)."""
     if period_to < period_from:
         raise ValueError("the period ends before it starts")
-    query = (
-        select(journeys.c.journey_id, journeys.c.view)
-        .where(
-            journeys.c.local_authority == local_authority,
-            journeys.c.view.is_not(None),
-            # A plan starts after the journey opens and ends when it closes: bound the rows by
-            # those columns, then by the plan's own dates below.
-            journeys.c.opened_on <= period_to,
-            or_(journeys.c.closed_on.is_(None), journeys.c.closed_on >= period_from),
-        )
-        .order_by(journeys.c.journey_id)
-    )
-    with engine.connect() as connection:
-        found = connection.execute(query).all()
+    found = queries.journeys_open_between(local_authority, period_from, period_to)
     planned = []
     for journey_id, view in found:
         plan = view.get("plan")
@@ -101,7 +83,7 @@ def dataset_rows(engine: Engine, local_authority: str, period_from: date, period
         ended = _date(view.get("closed_on")) if view.get("closed") else None
         if started <= period_to and (ended is None or ended >= period_from):
             planned.append((journey_id, view, started, ended))
-    steps = _step_dates(engine, [journey_id for journey_id, *_ in planned])
+    steps = _step_dates(queries, [journey_id for journey_id, *_ in planned])
     rows = [_row(journey_id, view, started, ended, steps.get(journey_id, {}))
             for journey_id, view, started, ended in planned]
     rows.sort(key=lambda r: (r["plan_started_on"], r["journey_id"]))
@@ -141,29 +123,21 @@ def _row(journey_id: str, view: dict, started: date, ended: date | None, steps: 
     }
 
 
-def _step_dates(engine: Engine, journey_ids: list[str]) -> dict[str, dict[str, date | None]]:
+def _step_dates(queries, journey_ids: list[str]) -> dict[str, dict[str, date | None]]:
     """{journey_id: {event type: date}}: the latest strategy discussion and the initial
     conference of each journey, their dates as corrected."""
     found: dict[str, dict[str, tuple[str, date | None]]] = {}  # stream -> type -> (event id, date)
-    for at in range(0, len(journey_ids), _BATCH):
-        query = (
-            select(events.c.stream, events.c.event_id, events.c.type, events.c.occurred_on, events.c.data)
-            .where(events.c.stream.in_(journey_ids[at:at + _BATCH]),
-                   events.c.type.in_((STRATEGY_DISCUSSION, INITIAL_CONFERENCE, CORRECTED)))
-            .order_by(events.c.stream, events.c.version)
-        )
-        with engine.connect() as connection:
-            rows = connection.execute(query).all()
-        for stream, event_id, type_, occurred_on, data in rows:
-            steps = found.setdefault(stream, {})
-            if type_ != CORRECTED:
-                # A later discussion replaces an earlier one; there is one initial conference.
-                steps[type_] = (event_id, occurred_on)
-            elif data.get("field") == "occurred_on":
-                # Only the latest fact of its kind can be corrected: the one kept here.
-                for kind, (held_id, _) in list(steps.items()):
-                    if held_id == data.get("corrects"):
-                        steps[kind] = (held_id, _date(data.get("value")))
+    for stream, event_id, type_, occurred_on, data in queries.events_of_types(
+            journey_ids, (STRATEGY_DISCUSSION, INITIAL_CONFERENCE, CORRECTED)):
+        steps = found.setdefault(stream, {})
+        if type_ != CORRECTED:
+            # A later discussion replaces an earlier one; there is one initial conference.
+            steps[type_] = (event_id, occurred_on)
+        elif data.get("field") == "occurred_on":
+            # Only the latest fact of its kind can be corrected: the one kept here.
+            for kind, (held_id, _) in list(steps.items()):
+                if held_id == data.get("corrects"):
+                    steps[kind] = (held_id, _date(data.get("value")))
     return {stream: {kind: on for kind, (_, on) in steps.items()} for stream, steps in found.items()}
 
 

@@ -141,7 +141,7 @@ async def eventually(check, timeout: float = 15.0):
 
 @pytest.fixture(scope="session")
 def token_file(tmp_path_factory):
-    from api.identity import TokenFile
+    from services.identity import TokenFile
 
     return TokenFile(tmp_path_factory.mktemp("identity") / "tokens.json")
 
@@ -149,7 +149,7 @@ def token_file(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tokens(token_file) -> dict:
     """A bearer token per (role, LA): LA 873 is the caller's, 874 is always someone else's."""
-    from api.identity import ROLES
+    from services.identity import ROLES
 
     return {(role, la): token_file.create(role, la, name=f"{role}-{la}") for role in ROLES for la in ("873", "874")}
 

@@ -19,7 +19,7 @@ the journeys read model. Another LA's context is the same "not found" page as an
 The cohort report (/dashboard/reports/cohort) shows the published figures of
 reports/cohort_report.py for a period and threshold, with its charts and exports served
 here too (the browser holds a session, not the API's bearer token); each is recorded in the
-access log as the API's are (api/routes/reports.py COHORT_REPORT says why and how).
+access log as the API's are (services/reports.py COHORT_REPORT says why and how).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -41,42 +41,38 @@ from temporalio.service import RPCError
 from api import access
 from api.dashboard import session as sessions_
 from api.dashboard import words
-from api.dashboard.reads import context_names, journey_views, young_people
-from api.identity import Principal
+from services.identity import Principal
 from api.logging import note
-from api.routes.census import readiness_for
-from api.routes.reports import COHORT_REPORT, CSV, SVG, XLSX, access_detail
 from api.services import Services, services
+from services import census, contexts, dashboard, journeys, oversight, reports
+from services.access import access_log_page
+from services.clock import la_today
+from services.errors import NotFound
+from services.permissions import may_read_access_log, may_use_dashboard
 from domain.calendar import WorkingDayCalendar, birthday
 from domain.deadlines import EXTENDED, MISSED, OPEN, status_on
 from domain.disclosure import DEFAULT_THRESHOLD
 from domain.periods import period_problem, twelve_months_to
-from domain.timeline import timeline_entries
 from reports import charts
 from reports.cin_census import collection_year
 from reports.cin_validation import RULESETS, CinValidatorError
-from reports.cohort_report import load_cohort_report, to_csv, to_xlsx
+from reports.cohort_report import to_csv, to_xlsx
 from domain.weighting import CONTEXT_ID, HOME_FAMILY
-from store import contexts as store_contexts
-from store.access_log import access_by_user, access_for_journey
-from store import manager_queries as mq
-from store.queries import journey_in_la, journeys_page
-from domain.history import as_of
-from domain.views import journey_view
-from store.history import journey_history
 from workflows.local_time import LONDON, london_date
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 words.install(templates.env)
 
-# Who may use the dashboard: it is for oversight, and it is read-only.
-ROLES = ("manager", "auditor")
 PAGE_SIZE = 25
 ACCESS_PAGE_SIZE = 50
 OVERVIEW_LIST = 20
 OVERDUE_PEEK = OVERVIEW_LIST + 1  # one more than shown: is there more to see?
 STATIC_FILES = {"dashboard.css": "text/css; charset=utf-8"}
+# The cohort report's files, as the API serves them.
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SVG = "image/svg+xml"
 
 SECURITY_HEADERS = {
     # Case details must not linger in shared browsers' caches or be framed by other sites.
@@ -95,7 +91,7 @@ router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
 def dashboard_today() -> date:
     """The LA's today (London). Tests override this dependency with the test server's clock."""
-    return london_date(datetime.now(timezone.utc))
+    return la_today()
 
 
 # --- signing in and out -----------------------------------------------------------------
@@ -119,7 +115,7 @@ def sign_in(
         error = "Enter your access token." if not token else "That access token was not recognised. Check it and try again."
         return _sign_in_form(request, error=error, status=401)
     request.state.principal = who  # for the request log: who signed in, never about whom
-    if who.role not in ROLES:
+    if not may_use_dashboard(who):
         return _sign_in_form(
             request, status=403,
             error=f"This dashboard is for managers and auditors. Your access token is for {words.a(who.role)}.",
@@ -148,24 +144,22 @@ def overview(request: Request, svc: Services = Depends(services), today: date = 
     who = signed_in(request, svc)
     if who is None:
         return _to_sign_in()
-    engine, la = svc.store.engine, who.local_authority
     week_end = today + timedelta(days=6)
     period_start = twelve_months_to(today)
-    overdue = mq.overdue(engine, la, limit=OVERDUE_PEEK)
-    due_soon = mq.due_between(engine, la, today, week_end, limit=OVERVIEW_LIST + 1)
-    people = young_people(engine, la, [j.journey_id for j in [*overdue, *due_soon]])
-    access.record(request, access.OVERVIEW, [j.journey_id for j in [*overdue[:OVERVIEW_LIST], *due_soon[:OVERVIEW_LIST]]])
+    seen = dashboard.overview(svc.store, access.reader(request), today, week_end, period_start, _calendar(svc),
+                              OVERVIEW_LIST)
+    overdue, due_soon, people = seen["overdue"], seen["due_soon"], seen["people"]
     context = {
         "who": who, "today": today, "nav": "overview",
-        "caseload": _caseload_table(mq.caseload(engine, la)),
+        "caseload": _caseload_table(seen["caseload"]),
         "overdue": [_row(j, people, today) for j in overdue[:OVERVIEW_LIST]],
         "overdue_more": len(overdue) > OVERVIEW_LIST,
         "due_soon": [_row(j, people, today) for j in due_soon[:OVERVIEW_LIST]],
         "due_soon_more": len(due_soon) > OVERVIEW_LIST,
         "week_end": week_end,
-        "kpis": mq.kpis(engine, la, period_start, today, _calendar(svc)),
+        "kpis": seen["kpis"],
         "period_start": period_start,
-        "plan_check": _plan_check(mq.plan_findings_counts(engine, la)),
+        "plan_check": _plan_check(seen["plan_findings"]),
     }
     return _render(request, "overview.html", context)
 
@@ -184,13 +178,10 @@ def journey_list(
     overdue_only = overdue == "yes"
     after = _decode_cursor(cursor)
     page_number = max(int(page), 1) if after and page.isdigit() else 1
-    rows = journeys_page(
-        svc.store.engine, who.local_authority, pathway=pathway or None, stage=stage or None,
-        overdue=True if overdue_only else None, after=after, limit=PAGE_SIZE + 1,
+    shown, more, people = dashboard.journey_list(
+        svc.store, access.reader(request), pathway=pathway or None, stage=stage or None,
+        overdue=True if overdue_only else None, after=after, limit=PAGE_SIZE,
     )
-    shown, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
-    people = young_people(svc.store.engine, who.local_authority, [j.journey_id for j in shown])
-    access.record(request, access.JOURNEY_LIST, [j.journey_id for j in shown])
     filters = {k: v for k, v in (("pathway", pathway), ("stage", stage), ("overdue", "yes" if overdue_only else "")) if v}
     context = {
         "who": who, "today": today, "nav": "overdue" if overdue_only and not (pathway or stage) else "journeys",
@@ -214,22 +205,20 @@ def journey_page(
     who = signed_in(request, svc)
     if who is None:
         return _to_sign_in()
-    found = journey_in_la(svc.store.engine, journey_id, who.local_authority)
+    found = journeys.find(svc.store, journey_id, who.local_authority)
     if found is None or found[1] is None:
         # Not noted: a path that is not one of this LA's journey ids could be anything typed.
         return _not_found(request, who, today)
     note(request, journey_id=journey_id)  # who looked at which journey, by id
     summary, view = found
-    rows = mq.timeline_rows(svc.store.engine, journey_id, who.local_authority)
-    if rows is None:
+    entries = oversight.journey_timeline(svc.store, who.local_authority, journey_id)
+    if entries is None:
         return _not_found(request, who, today)
-    entries = timeline_entries(*rows)
     as_of_asked = _as_of_query(as_occurred_by, as_recorded_at)
     if as_of_asked is not None:
         occurred_by, recorded_by = as_of_asked
-        state = as_of(journey_history(svc.store, journey_id), recorded_by, occurred_by)
         today = occurred_by or (london_date(recorded_by) if recorded_by else today)
-        view = journey_view(state, _calendar(svc), today) if state.journey_id else view
+        view = journeys.view_as_of(svc.store, journey_id, recorded_by, occurred_by, _calendar(svc), today) or view
     access.record(request, access.JOURNEY_PAGE, [journey_id],
                   None if as_of_asked is None else f"as_occurred_by={as_occurred_by or '-'} as_recorded_at={as_recorded_at or '-'}")
     person = view.get("young_person") or {}
@@ -243,7 +232,7 @@ def journey_page(
         "past": [d for d in shown if d["met_on"]],
         "missed": [d for d in shown if d["status"] == "missed" and not d["met_on"]],
         "timeline": _timeline(entries, today),
-        "may_read_access_log": who.role in access.AUDITORS,
+        "may_read_access_log": may_read_access_log(who),
         "as_of": {"occurred_by": as_occurred_by or "", "recorded_at": as_recorded_at or "",
                   "shown": as_of_asked is not None},
         **_practice(view, today),
@@ -271,13 +260,13 @@ async def context_list(request: Request, svc: Services = Depends(services), toda
     who = signed_in(request, svc)
     if who is None:
         return _to_sign_in()
-    engine, la = svc.store.engine, who.local_authority
-    linked = await run_in_threadpool(store_contexts.contexts_linked_to_open_journeys, engine, la, 2)
+    la = who.local_authority
+    linked = await run_in_threadpool(contexts.named_by_open_journeys, svc.store, la, 2)
     ids = [row["context_id"] for row in linked]
     cases = await asyncio.gather(*(_context_case(svc, la, context_id) for context_id in ids))
     # A context never referred has no case to name it: the journeys that weigh it do.
     unnamed = [context_id for context_id, case in zip(ids, cases) if not (case or {}).get("name")]
-    names = await run_in_threadpool(context_names, engine, la, unnamed)
+    names = await run_in_threadpool(dashboard.context_names, svc.store, la, unnamed)
     rows = []
     for row, case in zip(linked, cases):
         named = names.get(row["context_id"], {})
@@ -302,16 +291,16 @@ async def context_page(
     if not CONTEXT_ID.match(context_id):
         return _not_found(request, who, today, what="context")
     note(request, context_id=context_id)  # who looked at which context, by id
-    engine, la = svc.store.engine, who.local_authority
+    la = who.local_authority
     case, linked = await asyncio.gather(
         _context_case(svc, la, context_id),
-        run_in_threadpool(store_contexts.journeys_linked_to, engine, la, context_id, True),
+        run_in_threadpool(dashboard.journeys_naming, svc.store, la, context_id),
     )
     if case is not None and (case.get("local_authority") not in (None, la) or (case.get("unreadable") and not linked)):
         case = None
     if case is None and not linked:
         return _not_found(request, who, today, what="context")
-    views = await run_in_threadpool(_linked_views, request, engine, la, context_id, linked)
+    views = await run_in_threadpool(dashboard.linked_views, svc.store, access.reader(request), context_id, linked)
     young = [_linked_row(j, views.get(j["journey_id"]) or {}, context_id, today) for j in linked]
     named = next((y["weighted"] for y in young if y["weighted"]), None) or {}
     context = {
@@ -339,29 +328,24 @@ def access_page(
         return _to_sign_in()
     context = {"who": who, "today": today, "nav": "access", "journey_id": journey_id, "actor": actor,
                "entries": None, "next_url": None, "first_url": None}
-    if who.role not in access.AUDITORS:
+    if not may_read_access_log(who):
         return _render(request, "access.html", {**context, "refused": True}, 403)
     journey_id, actor = journey_id.strip()[:64], actor.strip()[:200]
     if not journey_id and not actor:
         return _render(request, "access.html", context)
-    engine, la = svc.store.engine, who.local_authority
     try:
         after, before = access.decode_cursor(cursor)
     except ValueError:
         after, before = None, None  # a page, not the API: a spoilt cursor starts again at the first page
     if journey_id:
-        if journey_in_la(engine, journey_id, la) is None:
-            return _not_found(request, who, today)
-        note(request, journey_id=journey_id)
         actor = ""
-    # Recorded first, and the pages keep to the log as it stood before this first page's
-    # own row (see api/routes/audit.py).
-    [own] = access.record(request, access.ACCESS_LOG, [journey_id or None], detail=actor or None)
-    before = before or own
+    try:
+        rows, before = access_log_page(svc.store, access.reader(request), journey_id or None, actor or None,
+                                       after, before, ACCESS_PAGE_SIZE)
+    except NotFound:
+        return _not_found(request, who, today)
     if journey_id:
-        rows = access_for_journey(engine, la, journey_id, after, ACCESS_PAGE_SIZE + 1, before)
-    else:
-        rows = access_by_user(engine, la, actor, after, ACCESS_PAGE_SIZE + 1, before)
+        note(request, journey_id=journey_id)
     shown, more = rows[:ACCESS_PAGE_SIZE], len(rows) > ACCESS_PAGE_SIZE
     asked = {"journey_id": journey_id} if journey_id else {"actor": actor}
     context.update({
@@ -393,8 +377,8 @@ def cohort_page(
     if asked is None:
         return _render(request, "cohort.html", context, 400)
     period_from, period_to, limit = asked
-    report = load_cohort_report(svc.store.engine, who.local_authority, period_from, period_to, _calendar(svc), limit)
-    access.record(request, COHORT_REPORT, [None], access_detail(period_from, period_to, limit, "page"))
+    report = reports.cohort(svc.store, who.local_authority, period_from, period_to, _calendar(svc), limit)
+    reports.record_cohort_read(svc.store, access.reader(request), period_from, period_to, limit, "page")
     query = urlencode({"from": period_from.isoformat(), "to": period_to.isoformat(), "threshold": limit})
     context.update({
         "report": report,
@@ -415,7 +399,7 @@ def cohort_chart(
         return found
     _, report, (period_from, period_to, limit) = found
     svg = charts.chart(report, chart)
-    access.record(request, COHORT_REPORT, [None], access_detail(period_from, period_to, limit, f"chart={chart}"))
+    reports.record_cohort_read(svc.store, access.reader(request), period_from, period_to, limit, f"chart={chart}")
     # An SVG image runs no script; its own styles (matplotlib writes inline ones) must apply.
     return Response(svg, media_type=SVG, headers={
         **SECURITY_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
@@ -432,7 +416,7 @@ def cohort_export(
         return found
     who, report, (period_from, period_to, limit) = found
     content = to_csv(report).encode("utf-8") if kind == "csv" else to_xlsx(report)
-    access.record(request, COHORT_REPORT, [None], access_detail(period_from, period_to, limit, f"format={kind}"))
+    reports.record_cohort_read(svc.store, access.reader(request), period_from, period_to, limit, f"format={kind}")
     filename = f"cohort-report-{who.local_authority}-{period_from.isoformat()}-to-{period_to.isoformat()}.{kind}"
     return Response(content, media_type=CSV if kind == "csv" else XLSX, headers={
         **SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
@@ -465,7 +449,9 @@ async def readiness_page(
         context["error"] = f"There are no DfE rules for {rules} here: choose one of {', '.join(RULESETS)}."
         return _render(request, "readiness.html", context, 400)
     try:
-        context["result"] = await run_in_threadpool(readiness_for, request, svc, who, chosen, rules)
+        context["result"] = await run_in_threadpool(
+            census.readiness, svc.store, access.reader(request), chosen, rules, _calendar(svc),
+            svc.settings.cin_validator_python)
     except CinValidatorError:
         context["error"] = "DfE's validator is not installed on this server; ask the service's operator."
         return _render(request, "readiness.html", context, 503)
@@ -482,7 +468,7 @@ def _cohort_report_for(request: Request, svc: Services, start: str, end: str, th
     if asked is None or not known:
         return Response(status_code=404, headers=SECURITY_HEADERS)
     period_from, period_to, limit = asked
-    report = load_cohort_report(svc.store.engine, who.local_authority, period_from, period_to, _calendar(svc), limit)
+    report = reports.cohort(svc.store, who.local_authority, period_from, period_to, _calendar(svc), limit)
     return who, report, asked
 
 
@@ -519,7 +505,7 @@ def signed_in(request: Request, svc: Services) -> Principal | None:
     session_id = request.cookies.get(sessions_.COOKIE)
     token = store.token(session_id)
     who = svc.identity.resolve(token) if token else None
-    if who is None or who.role not in ROLES:
+    if who is None or not may_use_dashboard(who):
         store.end(session_id)
         return None
     request.state.principal = who  # the request log records who looked, never about whom
@@ -754,23 +740,13 @@ def _target(target: str, names: dict[str, str], outside: set[str]) -> dict:
     return {"label": names.get(target, target), "url": url}
 
 
-def _linked_views(request: Request, engine, la: str, context_id: str, linked: list[dict]) -> dict[str, dict]:
-    """The views of the journeys naming the context, each recorded as read (one trip to the
-    thread pool for both)."""
-    ids = [j["journey_id"] for j in linked]
-    views = journey_views(engine, la, ids)
-    access.record(request, access.CONTEXT_LINKED, ids, detail=context_id)
-    return views
-
-
 async def _context_case(svc: Services, local_authority: str, context_id: str) -> dict | None:
     """The context case's view from its workflow, or None if it was never referred (a
     refused referral leaves a workflow without a case)."""
     try:
-        state = await svc.contexts.state(local_authority, context_id)
+        return await contexts.case(svc, local_authority, context_id)
     except (RPCError, WorkflowQueryFailedError):
         return {"unreadable": True}
-    return state if state and state.get("case_id") else None
 
 
 def _context_case_view(case: dict, today: date) -> dict:

@@ -28,6 +28,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from sealing.keys import KeyRing, UnknownKey
+from services.wiring import dashboard_sessions
 from store.sessions import DashboardSessions
 
 COOKIE = "sp_dashboard_session"
@@ -40,7 +41,7 @@ _CSRF_PURPOSE, _CSRF_SCOPE = "dashboard-csrf", "sign-in"
 
 def sessions(request: Request) -> DashboardSessions:
     """The dashboard's sessions, in the database of the app's event store."""
-    return DashboardSessions(request.app.state.services.store.engine)
+    return dashboard_sessions(request.app.state.services.store)
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int | None = None) -> None:

@@ -27,12 +27,12 @@ from pydantic import BaseModel, Field
 from api import access, schemas
 from api.fields import record_text
 from api.auth import principal
-from api.errors import ApiError, invalid_query, not_found
-from api.identity import Principal
+from api.errors import invalid_query
+from services.identity import Principal
 from api.logging import note
 from api.services import Services, services
-from store.access_log import AccessRecord, access_by_user, access_for_journey
-from store.queries import journey_in_la
+from services.access import AccessRecord, access_log_page
+from services.permissions import check_may_read_access_log
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 
@@ -93,20 +93,11 @@ def access_log(
     recorded too."""
     if (journey_id is None) == (actor is None):
         raise invalid_query("journey_id", "journey_id_or_actor", "Give exactly one of journey_id and actor.", None)
-    if who.role not in access.AUDITORS:
-        raise ApiError(409, "not_allowed_for_role", "Only an auditor can read the access log.")
+    check_may_read_access_log(who)
     after, before = _decode_cursor(cursor)
-    engine, la = svc.store.engine, who.local_authority
     if journey_id is not None:
         note(request, journey_id=journey_id)
-        if journey_in_la(engine, journey_id, la) is None:
-            raise not_found()
-    [own] = access.record(request, access.ACCESS_LOG, [journey_id], detail=actor)
-    before = before or own
-    if journey_id is not None:
-        rows = access_for_journey(engine, la, journey_id, after, limit + 1, before)
-    else:
-        rows = access_by_user(engine, la, actor, after, limit + 1, before)
+    rows, before = access_log_page(svc.store, access.reader(request), journey_id, actor, after, before, limit)
     page, more = rows[:limit], len(rows) > limit
     return {"journey_id": journey_id, "actor": actor, "entries": [_entry(r) for r in page],
             "next_cursor": access.encode_cursor(page[-1].id, before) if more else None}

@@ -1,15 +1,12 @@
 """The CIN census return for a collection year (reports/cin_census.py): DfE's XML, the local
 companion file with the ROTH mark, and the return's readiness by DfE's own rules.
 
-Managers and auditors of the caller's LA (api/routes/reports.py's `reader`). The return
-hands over every young person's identifiers and history in it, so each journey in it is
-recorded in the access log before anything is answered.
+Managers and auditors of the caller's LA (api/auth.py's `reader`); the use cases are
+services/census.py's. The return hands over every young person's identifiers and history in
+it, so each journey in it is recorded in the access log before anything is answered.
 """
 
 from __future__ import annotations
-
-from dataclasses import asdict
-from datetime import datetime, timezone
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -18,16 +15,17 @@ from pydantic import BaseModel
 from api import access, schemas
 from api.fields import YEARS
 from api.errors import ApiError, invalid_query
-from api.identity import Principal
-from api.routes.reports import MALFORMED, REFUSED, UNAUTHENTICATED, reader
+from services.identity import Principal
+from api.auth import reader
+from api.responses import REPORT_MALFORMED as MALFORMED, REPORT_REFUSED as REFUSED, REPORT_UNAUTHENTICATED as UNAUTHENTICATED
 from api.services import Services, services
+from services import census
 from domain.calendar import WorkingDayCalendar
-from reports import cin_census, cin_readiness
+from reports import cin_census
 from reports.cin_validation import RULESETS, CinValidatorError
 
 router = APIRouter(prefix="/v1/reports/cin-census", tags=["reports"])
 
-CIN_CENSUS = "cin_census"  # the access log's code for a journey in a return, its companion or its readiness
 XML = "application/xml"
 CSV = "text/csv; charset=utf-8"
 
@@ -64,12 +62,8 @@ def _year(label: str) -> cin_census.CollectionYear:
         raise invalid_query("year", "invalid_year", str(err), label) from None
 
 
-def _census(request: Request, svc: Services, who: Principal, year: cin_census.CollectionYear):
-    calendar = WorkingDayCalendar(svc.settings.closure_days)
-    found = cin_census.census_episodes(svc.store.engine, who.local_authority, year, calendar)
-    xml, rows = cin_census.to_xml(found, who.local_authority, year, datetime.now(timezone.utc))
-    access.record(request, CIN_CENSUS, [x.journey_id for x in found])
-    return found, xml, rows
+def _census(request: Request, svc: Services, year: cin_census.CollectionYear):
+    return census.census_return(svc.store, access.reader(request), year, WorkingDayCalendar(svc.settings.closure_days))
 
 
 @router.get("", response_class=Response, responses={
@@ -82,7 +76,7 @@ def cin_census_return(request: Request, year: str = YEAR, who: Principal = Depen
     reviews), as the year stood on 31 March by what is known now. ROTH plans are child
     protection plans to DfE; the companion file keeps their ROTH mark."""
     chosen = _year(year)
-    _, xml, _ = _census(request, svc, who, chosen)
+    _, xml, _ = _census(request, svc, chosen)
     return Response(xml, media_type=XML, headers={
         "Content-Disposition": f'attachment; filename="cin-census-{who.local_authority}-{chosen.label}.xml"'})
 
@@ -96,7 +90,7 @@ def cin_census_companion(request: Request, year: str = YEAR, who: Principal = De
     time), its pathways in order and the latest, so the LA can report ROTH beside the
     statutory figures."""
     chosen = _year(year)
-    found, _, _ = _census(request, svc, who, chosen)
+    found, _, _ = _census(request, svc, chosen)
     return Response(cin_census.companion_csv(found).encode("utf-8"), media_type=CSV, headers={
         "Content-Disposition": f'attachment; filename="cin-census-{who.local_authority}-{chosen.label}-roth.csv"'})
 
@@ -117,15 +111,12 @@ async def cin_census_readiness(request: Request, year: str = YEAR,
         raise invalid_query("ruleset", "unknown_ruleset",
                             f"There are no DfE rules for {rules} here; give ruleset as one of {', '.join(RULESETS)}.", rules)
     try:
-        return await run_in_threadpool(readiness_for, request, svc, who, chosen, rules)
+        return await run_in_threadpool(readiness_for, request, svc, chosen, rules)
     except CinValidatorError as err:  # not installed here, or it failed: the operator's to put right
         raise ApiError(503, "validator_unavailable", str(err)) from None
 
 
-def readiness_for(request: Request, svc: Services, who: Principal, year: cin_census.CollectionYear, ruleset: str) -> dict:
-    """The year's return checked with `ruleset` (the API's and the dashboard's readiness):
-    each journey in it recorded in the access log first. Raises CinValidatorError."""
-    _, xml, rows = _census(request, svc, who, year)
-    findings = cin_readiness.readiness(cin_readiness.check_return(xml, ruleset, svc.settings.cin_validator_python), rows)
-    return {"year": year.label, "ruleset": ruleset, **cin_readiness.summary(findings),
-            "findings": [asdict(f) for f in findings]}
+def readiness_for(request: Request, svc: Services, year: cin_census.CollectionYear, ruleset: str) -> dict:
+    """The year's return checked with `ruleset` (services/census.py), for this request's reader."""
+    return census.readiness(svc.store, access.reader(request), year, ruleset, WorkingDayCalendar(svc.settings.closure_days),
+                            svc.settings.cin_validator_python)

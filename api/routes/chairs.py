@@ -13,12 +13,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Depends, Path, Response
 
 from api import schemas
-from api.auth import check_may_keep_chairs, principal
-from api.errors import chair_not_found
-from api.identity import Principal
-from api.routes.journeys import MALFORMED, UNAUTHENTICATED, answered, links, refused
+from api.auth import principal
+from services.identity import Principal
+from api.responses import MALFORMED, UNAUTHENTICATED, answered, links, refused
 from api.services import Services, services
-from store.chairs import chairs_with_load, put_chair, remove_chair
+from services import chairs
 
 router = APIRouter(prefix="/v1", tags=["chairs"])
 
@@ -36,7 +35,7 @@ ROLE_REFUSED = {**refused(("not_allowed_for_role", "Only a manager or an admin c
 def list_chairs(who: Principal = Depends(principal), svc: Services = Depends(services)) -> dict:
     """The caller's LA's pool of ROTH chairs, with each chair's load (open journeys they
     chair, and how many of those are on the ROTH pathway)."""
-    return {"local_authority": who.local_authority, "chairs": chairs_with_load(svc.store.engine, who.local_authority)}
+    return {"local_authority": who.local_authority, "chairs": chairs.pool(svc.store, who.local_authority)}
 
 
 @router.put("/chairs/{chair_id}", response_model=schemas.Chair,
@@ -52,10 +51,7 @@ def put_chair_in_pool(
 ) -> dict:
     """Add a chair to the caller's LA's pool, or give one already there a new name (a
     manager's or an admin's). Sending it again changes nothing."""
-    check_may_keep_chairs(who)
-    put_chair(svc.store.engine, who.local_authority, chair_id, body.name)
-    return _chair(svc, who.local_authority, chair_id) or {
-        "chair_id": chair_id, "name": body.name, "active": True, "open_journeys": 0, "roth_open_journeys": 0}
+    return chairs.put(svc.store, who, chair_id, body.name)
 
 
 @router.delete("/chairs/{chair_id}", status_code=204, response_class=Response,
@@ -64,11 +60,6 @@ def put_chair_in_pool(
 def remove_chair_from_pool(chair_id: str, who: Principal = Depends(principal), svc: Services = Depends(services)) -> Response:
     """Take a chair out of the caller's LA's pool (a manager's or an admin's): they can no
     longer be assigned. 404 if they are not in the pool."""
-    check_may_keep_chairs(who)
-    if not remove_chair(svc.store.engine, who.local_authority, chair_id):
-        raise chair_not_found()
+    chairs.remove(svc.store, who, chair_id)
     return Response(status_code=204)
 
-
-def _chair(svc: Services, local_authority: str, chair_id: str) -> dict | None:
-    return next((c for c in chairs_with_load(svc.store.engine, local_authority) if c["chair_id"] == chair_id), None)

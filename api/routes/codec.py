@@ -33,7 +33,7 @@ from api import access, schemas
 from api.auth import bearer, principal
 from api.dashboard.routes import signed_in
 from api.errors import ApiError
-from api.identity import Principal
+from services.identity import Principal
 from api.services import Services, services
 from sealing.codec import SERVICE_SCOPE, SealedPayloadError, scope_of
 

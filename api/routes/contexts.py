@@ -10,45 +10,37 @@ contexts linked to several open journeys, which is what suggests a referral).
 
 Everything is the caller's LA's: a context is its LA's own (the same id in another LA is
 another place), so another LA's context answers 404 exactly as one that was never referred
-nor named. Who may write follows the journeys' rule (api/auth.py): casework roles do, an
+nor named. Who may write follows the journeys' rule (domain/roles.py): casework roles do, an
 auditor or an admin does not (409 `not_allowed_for_role`, given only after the context is
 found).
 
 A context's answer lists journeys (`linked_journeys`): each one listed is recorded in the
-access log (api/access.py) as `context_linked`, with the context id as the detail. A
+access log (services/access.py) as `context_linked`, with the context id as the detail. A
 context's own case is about a place or a group, not a young person, and is not recorded.
 
 Commands are idempotent as journeys' are (api/idempotency.py: the same command_id with
 another request answers 409 `command_id_reused`) and answered 2xx only with their events in
-the log (api/outcomes.py).
+the log (services/outcomes.py). The use cases are services/contexts.py's; these routes parse,
+call and shape the answer.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
-from datetime import date
 
 from fastapi import APIRouter, Body, Depends, Query, Request
-from starlette.concurrency import run_in_threadpool
 
 from api import access, idempotency, schemas
-from api.auth import REFER, actor, check_may_send, principal
-from api.errors import ApiError, NOT_FOUND_CODES, context_not_found
-from api.identity import Principal
+from api.auth import principal
+from api.errors import context_not_found
 from api.logging import note
-from api.outcomes import sent_or_recorded
-from api.routes.journeys import MALFORMED, UNAUTHENTICATED, answered, links, refused
-from api.routes.manager import calendar as la_calendar, la_today
-from api.services import Services, services
-from domain import contexts as ctx
+from api.responses import MALFORMED, UNAUTHENTICATED, answered, links, refused
+from api.services import Services, calendar as la_calendar, la_today, services
 from domain.calendar import WorkingDayCalendar
 from domain.codec import to_data
-from store.contexts import contexts_linked_to_open_journeys, journeys_linked_to
-from store.records import event_view
-from workflows.client import CommandRefused
-from workflows.contexts import context_workflow_id
-from workflows.journey import journey_id_for
+from services import contexts
+from services.identity import Principal
+from services.permissions import REFER
 
 router = APIRouter(prefix="/v1", tags=["contexts"])
 
@@ -58,9 +50,6 @@ NOT_FOUND = {"model": schemas.ErrorAnswer,
              "description": "no such context in the caller's LA: never referred nor named by any of its journeys "
                             "(another LA's context answers the same)",
              "content": {"application/json": {"examples": E(("context_not_found", "There is no such context."))}}}
-# Codes meaning the context's case is not there to take the command: never referred, or
-# closed (its workflow has finished, and servers word that differently).
-GONE = frozenset({"context_not_found", "context_not_referred", "context_closed"})
 
 
 @router.post(
@@ -91,24 +80,10 @@ async def refer_context(
     open case per context. Once a case has closed, a new referral opens a new case."""
     command_id = str(command.command_id)
     note(request, command_id=command_id, command_type=REFER, context_id=command.context_id)
-    check_may_send(who, REFER)
     fingerprint = await idempotency.fingerprint(request)
-    la, today = who.local_authority, la_today(request)
-    case_id = journey_id_for(context_workflow_id(la, command.context_id), command_id)
-    replay, recorded = await run_in_threadpool(
-        lambda: (_answer_from_log(svc, case_id, command_id, calendar, today), svc.store.recorded_request(la, command_id)))
-    idempotency.check(recorded, fingerprint)
-    if replay is not None:
-        return replay
-    try:
-        answer = await sent_or_recorded(svc.contexts.refer({
-            "command_id": command_id, "actor": actor(who), "local_authority": la,
-            "context_id": command.context_id, "kind": command.kind, "name": command.name,
-            "referred_on": command.referred_on.isoformat(), "request_hash": fingerprint,
-        }), lambda: _recorded_answer(svc, la, command_id, calendar, today))
-    except CommandRefused as err:
-        raise _error(err) from None
-    return await run_in_threadpool(_contract_answer, svc, answer, command_id, la, fingerprint)
+    referral = {"context_id": command.context_id, "kind": command.kind, "name": command.name,
+                "referred_on": command.referred_on.isoformat()}
+    return await contexts.refer(svc, who, command_id, referral, fingerprint, calendar, la_today(request))
 
 
 @router.post(
@@ -137,31 +112,12 @@ async def send_context_command(
     case's closure. Sending the same command_id again returns the first answer."""
     command_id = str(command.command_id)
     note(request, command_id=command_id, command_type=command.type)
-    la = who.local_authority
     if not CONTEXT_ID.match(context_id):
         raise context_not_found()
     note(request, context_id=context_id)
-    try:
-        check_may_send(who, command.type)
-    except ApiError:
-        # As for journeys: a context that is not there is a 404 whoever asks.
-        if await _case(svc, la, context_id) is None:
-            raise context_not_found() from None
-        raise
     fingerprint = await idempotency.fingerprint(request)
-    idempotency.check(await run_in_threadpool(svc.store.recorded_request, la, command_id), fingerprint)
-    fields = to_data(command.model_dump(exclude={"command_id"}))
-    today = la_today(request)
-    try:
-        answer = await sent_or_recorded(
-            svc.contexts.send(la, context_id, {**fields, "command_id": command_id, "actor": actor(who),
-                                               "request_hash": fingerprint}),
-            lambda: _recorded_answer(svc, la, command_id, calendar, today))
-    except CommandRefused as err:
-        if err.code not in GONE:
-            raise _error(err) from None
-        return await _after_the_case(request, svc, calendar, la, context_id, command_id, err)
-    return await run_in_threadpool(_contract_answer, svc, answer, command_id, la, fingerprint)
+    return await contexts.send(svc, who, context_id, command_id, to_data(command.model_dump(exclude={"command_id"})),
+                               fingerprint, calendar, la_today(request))
 
 
 @router.get("/contexts/{context_id}", response_model=schemas.ContextAnswerRead,
@@ -175,17 +131,10 @@ async def get_context(
     """A context in the caller's LA: its case (null if it was never referred) and the
     journeys whose latest context weighting names it, each with its next deadline and the
     codes of its plan's quality findings."""
-    la = who.local_authority
     if not CONTEXT_ID.match(context_id):
         raise context_not_found()
     note(request, context_id=context_id)
-    case, linked = await asyncio.gather(
-        _case(svc, la, context_id), run_in_threadpool(_linked_journeys, request, svc, la, context_id, include_closed))
-    if case is None and not linked:
-        if include_closed or not await run_in_threadpool(journeys_linked_to, svc.store.engine, la, context_id,
-                                                         include_closed=True):
-            raise context_not_found()
-    return {"context_id": context_id, "case": case, "linked_journeys": linked}
+    return await contexts.context(svc, access.reader(request), context_id, include_closed)
 
 
 @router.get("/contexts", response_model=schemas.LinkedContexts,
@@ -200,94 +149,5 @@ async def linked_contexts(
     """Contexts named in the latest weighting of at least `min_open_journeys` open journeys
     in the caller's LA (several young people harmed in one place suggests a context
     referral), each with whether it has an open context case."""
-    la = who.local_authority
-    rows = await run_in_threadpool(contexts_linked_to_open_journeys, svc.store.engine, la, minimum=min_open_journeys)
-    cases = await asyncio.gather(*(_case(svc, la, row["context_id"]) for row in rows))
-    listed = []
-    for row, case in zip(rows, cases):
-        open_case = case is not None and not case["closed"]
-        listed.append({"context_id": row["context_id"], "open_journeys": row["open_journeys"], "open_case": open_case,
-                       "case_id": case["case_id"] if open_case else None})
+    listed = await contexts.linked_contexts(svc, who.local_authority, min_open_journeys)
     return {"min_open_journeys": min_open_journeys, "contexts": listed}
-
-
-# --- helpers ------------------------------------------------------------------------------
-
-def _linked_journeys(request: Request, svc: Services, la: str, context_id: str, include_closed: bool) -> list[dict]:
-    """The journeys naming the context, each recorded as read in the same trip to the thread
-    pool (journeys found are always answered; should the case's read then fail, the rows stay:
-    a recorded read that was not answered, never the reverse)."""
-    linked = journeys_linked_to(svc.store.engine, la, context_id, include_closed=include_closed)
-    access.record(request, access.CONTEXT_LINKED, [j["journey_id"] for j in linked], detail=context_id)
-    return linked
-
-
-async def _case(svc: Services, local_authority: str, context_id: str) -> dict | None:
-    """The context's latest case as its workflow shows it, or None if it was never referred
-    (a refused referral leaves a workflow without a case)."""
-    state = await svc.contexts.state(local_authority, context_id)
-    return state if state and state.get("case_id") else None
-
-
-async def _after_the_case(request: Request, svc: Services, calendar: WorkingDayCalendar, la: str, context_id: str,
-                          command_id: str, err: CommandRefused) -> dict:
-    """A command that found no case to take it: 404 if the context was never referred; if
-    its case has closed, the first answer for a retry (from the log), else context_closed."""
-    case = await _case(svc, la, context_id)
-    if case is None:
-        raise context_not_found()
-    replay = await run_in_threadpool(_answer_from_log, svc, case["case_id"], command_id, calendar, la_today(request))
-    if replay is not None:
-        return replay
-    if case["closed"]:
-        raise ApiError(409, "context_closed", f"This context case was closed on {_day(case['closed_on'])}; refer the "
-                                              "context again to open a new one.")
-    raise _error(err)
-
-
-def _day(iso: str | None) -> str:
-    return f"{date.fromisoformat(iso):%d %B %Y}" if iso else "an earlier date"
-
-
-def _error(err: CommandRefused) -> ApiError:
-    # A context refusal carries the case's id where a journey's carries the journey's: the
-    # contract's error body has no place for it, so it is left out.
-    return ApiError(404 if err.code in NOT_FOUND_CODES else 409, err.code, err.message)
-
-
-def _contract_answer(svc: Services, answer: dict, command_id: str, local_authority: str, fingerprint: str) -> dict:
-    """The answer in the contract's shape; 409 if it is another request's (sent at the same
-    time with the same command_id)."""
-    idempotency.check(svc.store.recorded_request(local_authority, command_id), fingerprint)
-    case_id = answer["case_id"]
-    events = answer["events"]
-    if answer.get("duplicate"):
-        # A retry the workflow no longer holds the whole answer for (it keeps the latest
-        # ones across continue-as-new): the command's events come from the log.
-        events = [event_view(e) for e in svc.store.events_for_command(case_id, command_id)]
-    return {"case_id": case_id, "events": events, "state": answer["state"]}
-
-
-def _recorded_answer(svc: Services, local_authority: str, command_id: str, calendar: WorkingDayCalendar,
-                     today: date) -> dict | None:
-    """For a command whose sending failed (api/outcomes.py): its answer from the log, found
-    through the case its command_id was recorded with, or None."""
-    recorded = svc.store.recorded_request(local_authority, command_id)
-    if recorded is None:
-        return None
-    return _answer_from_log(svc, recorded[0], command_id, calendar, today, only_if_closed=False)
-
-
-def _answer_from_log(svc: Services, case_id: str, command_id: str, calendar: WorkingDayCalendar,
-                     today: date, only_if_closed: bool = True) -> dict | None:
-    """A retry that reaches a case whose workflow has finished (it closed) is answered from
-    the log: the command's events and the case as it now stands. A retry while the case is
-    open goes to the workflow, which returns its first answer exactly."""
-    events = svc.store.events_for_command(case_id, command_id)
-    if not events:
-        return None
-    case = ctx.fold(ctx.decode(e.type, e.occurred_on, e.data) for e in svc.store.read_stream(case_id))
-    if only_if_closed and not case.closed:
-        return None
-    return {"case_id": case_id, "events": [event_view(e) for e in events],
-            "state": ctx.context_view(case, calendar, today)}

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.services import Services, services
-from observability.health import liveness_answer, readiness_answer, readiness_problems
+from observability.health import liveness_answer, readiness_answer
 from observability.metrics import CONTENT_TYPE_LATEST, render
+from services import readiness
 
 router = APIRouter(tags=["operations"])
 
@@ -30,7 +31,7 @@ async def healthz() -> JSONResponse:
 async def readyz(svc: Services = Depends(services)) -> JSONResponse:
     """Readiness: the database answers with the schema this code needs, and Temporal answers;
     503 with the reason for each that does not (and `Retry-After`)."""
-    return readiness_answer(await readiness_problems(svc.store.engine, svc.journeys.client))
+    return readiness_answer(await readiness.problems(svc))
 
 
 @router.get("/metrics", include_in_schema=False)

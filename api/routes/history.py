@@ -8,7 +8,7 @@ read they are the caller's LA's only, and recorded in the access log.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
@@ -16,18 +16,12 @@ from pydantic import BaseModel, Field
 from api import access, schemas
 from api.fields import Moment, RecordDate
 from api.auth import principal
-from api.errors import not_found
-from api.identity import Principal
-from api.routes.journeys import NOT_FOUND, UNAUTHENTICATED
-from api.routes.manager import calendar as la_calendar, la_today
-from api.services import Services, services
+from services.identity import Principal
+from api.responses import NOT_FOUND, UNAUTHENTICATED
+from api.services import Services, calendar as la_calendar, clock, services
+from services import journeys
+from services.clock import Clock
 from domain.calendar import WorkingDayCalendar
-from domain.history import as_of, chronology
-from domain.views import journey_view
-from store.history import journey_history
-from store.queries import journey_in_la
-from store.records import event_view
-from workflows.local_time import london_date
 
 router = APIRouter(prefix="/v1", tags=["journeys"])
 
@@ -56,22 +50,15 @@ def state_as_of(
     as_recorded_at: Moment | None = Query(None, description="ISO 8601 moment with a time zone, e.g. 2026-04-01T17:00:00Z"),
     as_occurred_by: RecordDate | None = Query(None, description="YYYY-MM-DD"),
     who: Principal = Depends(principal), svc: Services = Depends(services),
-    calendar: WorkingDayCalendar = Depends(la_calendar),
+    calendar: WorkingDayCalendar = Depends(la_calendar), now: Clock | None = Depends(clock),
 ) -> dict:
     """The journey and its deadlines as the record showed them at `as_recorded_at`, as they
     actually stood on `as_occurred_by` by what is known now, or both at once (the record at
     that moment of the case on that day). Deadlines are judged on `as_occurred_by`, else on
     the day of `as_recorded_at`, else today."""
-    if journey_in_la(svc.store.engine, journey_id, who.local_authority) is None:
-        raise not_found()
-    state = as_of(journey_history(svc.store, journey_id), as_recorded_at, as_occurred_by)
-    if state.journey_id is None:
-        raise not_found()  # nothing had been recorded yet: the journey did not exist then
-    today = as_occurred_by or (london_date(as_recorded_at.astimezone(timezone.utc)) if as_recorded_at else la_today(request))
-    detail = f"as_recorded_at={as_recorded_at.isoformat() if as_recorded_at else '-'} as_occurred_by={as_occurred_by or '-'}"
-    access.record(request, access.JOURNEY, [journey_id], detail)
-    return {"as_recorded_at": as_recorded_at, "as_occurred_by": as_occurred_by,
-            "state": journey_view(state, calendar, today)}
+    state = journeys.state_as_of(svc.store, access.reader(request), journey_id, as_recorded_at, as_occurred_by,
+                                 calendar, now)
+    return {"as_recorded_at": as_recorded_at, "as_occurred_by": as_occurred_by, "state": state}
 
 
 @router.get("/journeys/{journey_id}/chronology", response_model=FullChronology,
@@ -82,8 +69,4 @@ def full_chronology(
     """Every event of the journey in log order with its valid time (`occurred_on`), system
     time (`recorded_at`), actor, role, command id and hash; each correction names the event
     it corrects (`corrects`) and each corrected event lists its corrections (`corrected_by`)."""
-    if journey_in_la(svc.store.engine, journey_id, who.local_authority) is None:
-        raise not_found()
-    entries = chronology([event_view(x) for x in svc.store.read_stream(journey_id)])
-    access.record(request, access.EVENTS, [journey_id], "chronology")
-    return {"journey_id": journey_id, "events": entries}
+    return {"journey_id": journey_id, "events": journeys.full_chronology(svc.store, access.reader(request), journey_id)}

@@ -1,17 +1,13 @@
 """The v1 contract: start a journey, send commands, read state and chronology.
 
-Commands go to the journey's workflow as Temporal updates (the API never writes events);
-reads come from the read models. Every journey outside the caller's LA answers 404,
-exactly as one that does not exist, whatever the caller's role: the journey is looked up
-in the caller's LA before anything else is said about the request.
+Thin adapters over services/journeys.py, which says how commands reach the journey's
+workflow and where reads come from: each route parses the request, calls the use case and
+shapes the answer. Every journey outside the caller's LA answers 404, exactly as one that
+does not exist, whatever the caller's role.
 
-Every answer that carries a journey's data records the read in the access log
-(api/access.py) before it is returned: the state, the chronology, each journey of a list,
-and a command's answer (which carries the state).
-
-A command_id names one request (api/idempotency.py): sent again with the same request it
-answers the first answer, with another 409 `command_id_reused`. A command is answered 2xx
-only with its events in the log (api/outcomes.py).
+A command_id names one request (api/idempotency.py fingerprints it): sent again with the
+same request it answers the first answer, with another 409 `command_id_reused`. A command
+is answered 2xx only with its events in the log (services/outcomes.py).
 """
 
 from __future__ import annotations
@@ -19,7 +15,6 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import datetime, timezone
 from typing import Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
@@ -27,65 +22,17 @@ from starlette.concurrency import run_in_threadpool
 
 from api import access, idempotency, schemas
 from api.fields import RecordDate
-from api.auth import START, actor, check_may_send, principal
-from api.errors import DATABASE_UNAVAILABLE, TEMPORAL_UNAVAILABLE, ApiError, invalid_query, not_found
-from api.identity import Principal
+from api.auth import principal
+from api.errors import invalid_query
 from api.logging import note
-from api.outcomes import sent_or_recorded
+from api.responses import MALFORMED, NOT_FOUND, UNAUTHENTICATED, answered, links, refused
 from api.services import Services, services
 from domain.codec import to_data
-from domain.errors import command_id_reused
-from domain.timescales import policy_in_force
-from store.chairs import chair_in_pool
-from store.history import corrected_fact
-from store.queries import journey_in_la, journeys_page
-from store.records import event_view
-from workflows.journey import journey_id_for
-from workflows.local_time import london_date
+from services import journeys
+from services.identity import Principal
+from services.permissions import START
 
 router = APIRouter(prefix="/v1", tags=["journeys"])
-# Refusals that say the journey's workflow was not there to take the command (it may have
-# closed with this very command, whose answer was lost): the log decides (api/outcomes.py).
-GONE = frozenset({"journey_closed", "journey_not_found"})
-
-E = schemas.error_examples
-UNAUTHENTICATED = {"model": schemas.ErrorAnswer, "description": "no bearer token, or one that is not valid",
-                   "content": {"application/json": {"examples": E(
-                       ("not_authenticated", "Send a bearer token in the Authorization header."),
-                       ("invalid_token", "The bearer token is not valid (or has expired)."))}}}
-NOT_FOUND = {"model": schemas.ErrorAnswer, "description": "no such journey in the caller's LA (another LA's journey answers the same)",
-             "content": {"application/json": {"examples": E(("journey_not_found", "There is no such journey."))}}}
-MALFORMED = {"model": schemas.ValidationAnswer, "description": "the request is of the wrong shape (pydantic's detail)"}
-REUSED = (command_id_reused().code, command_id_reused().message)
-# Every v1 route may answer it (api/app.py adds it to each).
-UNAVAILABLE = {
-    "model": schemas.ErrorAnswer,
-    "description": "Temporal or the database cannot be reached (or did not answer in time). Send the same request "
-                   "again after `Retry-After` seconds. For a command (with the same command_id), its outcome is not "
-                   "known until then: a command is never recorded twice, and one answered 2xx is in the log.",
-    "headers": {"Retry-After": {"description": "seconds to wait before sending it again", "schema": {"type": "integer"}}},
-    "content": {"application/json": {"examples": E(TEMPORAL_UNAVAILABLE, DATABASE_UNAVAILABLE)}},
-}
-
-
-def refused(*cases: tuple[str, str]) -> dict:
-    return {"model": schemas.ErrorAnswer,
-            "description": "the journey's rules (or the caller's role) refused the command, or its command_id was used "
-                           "for a different request (`command_id_reused`); nothing was written",
-            "content": {"application/json": {"examples": E(*cases, REUSED)}}}
-
-
-def answered(status_description: str, example: dict, links: dict | None = None) -> dict:
-    return {"description": status_description, "content": {"application/json": {"examples": {"answer": {"value": example}}}},
-            **({"links": links} if links else {})}
-
-
-def links(parameter: str, where: str, **operations: str) -> dict:
-    """OpenAPI links: what a client (or a fuzzer) can do next with the id an answer or request
-    carries, e.g. start a journey, send it a command, read it. Named by operationId (FastAPI's,
-    from the route's function and path)."""
-    return {name: {"operationId": operation, "parameters": {parameter: where}} for name, operation in operations.items()}
-
 
 JOURNEY_LINKS = links(
     "journey_id", "$response.body#/journey_id", SendCommand="send_command_v1_journeys__journey_id__commands_post",
@@ -120,24 +67,12 @@ async def start_journey(
     `journey_id`. Once a journey has closed, a new referral starts a new journey."""
     command_id = str(command.command_id)
     note(request, command_id=command_id, command_type=START)
-    if command.local_authority != who.local_authority:
-        raise ApiError(409, "local_authority_mismatch",
-                       f"Your token is for LA {who.local_authority}; this journey would be in LA {command.local_authority}.")
-    check_may_send(who, START)
     fingerprint = await idempotency.fingerprint(request)
-    workflow_id = svc.journeys.workflow_id(who.local_authority, command.young_person.id)
-    journey_id = journey_id_for(workflow_id, command_id)
-    found, replay, recorded = await run_in_threadpool(_look_up, svc, journey_id, who.local_authority, command_id)
-    idempotency.check(recorded, fingerprint)
-    answer = replay
-    if answer is None:
-        answer = await sent_or_recorded(svc.journeys.start({
-            "command_id": command_id, "actor": actor(who), "local_authority": who.local_authority,
-            "young_person": to_data(command.young_person.model_dump()), "referral_date": command.referral_date,
-            "request_hash": fingerprint,
-        }), lambda: _recorded_answer(svc, journey_id, who.local_authority, command_id))
+    answer = await journeys.start_journey(
+        svc, who, command_id, to_data(command.young_person.model_dump()), command.referral_date,
+        command.local_authority, fingerprint)
     note(request, journey_id=answer["journey_id"])
-    return await run_in_threadpool(_answered, request, svc, answer, command_id, who.local_authority, fingerprint)
+    return await run_in_threadpool(journeys.answered, svc.store, access.reader(request), answer, command_id, fingerprint)
 
 
 @router.post(
@@ -200,26 +135,9 @@ async def send_command(
     command_id = str(command.command_id)
     note(request, journey_id=journey_id, command_id=command_id, command_type=command.type)
     fingerprint = await idempotency.fingerprint(request)
-    # Store reads run off the event loop (it is shared with the worker under `pathways up`),
-    # all in one trip to the thread pool.
-    found, replay, recorded, told = await run_in_threadpool(_look_up_for_command, svc, journey_id, who.local_authority,
-                                                            command_id, command)
-    if found is None:
-        raise not_found()
-    check_may_send(who, command.type)
-    idempotency.check(recorded, fingerprint)
-    summary, _ = found
-    answer = replay
-    if answer is None:
-        fields = to_data(command.model_dump(exclude={"command_id"}))
-        if command.type == "change_policy":
-            fields["policy"] = to_data(policy_in_force(command.policy, london_date(datetime.now(timezone.utc))))
-        fields.update(told)
-        answer = await sent_or_recorded(
-            svc.journeys.send(summary.workflow_id, {**fields, "command_id": command_id, "actor": actor(who),
-                                                    "request_hash": fingerprint}),
-            lambda: _recorded_answer(svc, journey_id, who.local_authority, command_id), gone=GONE)
-    return await run_in_threadpool(_answered, request, svc, answer, command_id, who.local_authority, fingerprint)
+    answer = await journeys.send_command(svc, who, journey_id, command_id,
+                                         to_data(command.model_dump(exclude={"command_id"})), fingerprint)
+    return await run_in_threadpool(journeys.answered, svc.store, access.reader(request), answer, command_id, fingerprint)
 
 
 @router.get("/journeys/{journey_id}", response_model=schemas.JourneyState,
@@ -228,11 +146,8 @@ async def send_command(
 def get_journey(request: Request, journey_id: str, who: Principal = Depends(principal), svc: Services = Depends(services)) -> dict:
     """The journey's current state, from the read model (up to date with every answered command)."""
     note(request, journey_id=journey_id)
-    found = journey_in_la(svc.store.engine, journey_id, who.local_authority)
-    if found is None or found[1] is None:
-        raise not_found()
-    access.record(request, access.JOURNEY, [journey_id])
-    return found[1]
+    _, view = journeys.current_view(svc.store, access.reader(request), journey_id)
+    return view
 
 
 @router.get("/journeys", response_model=schemas.JourneyPage,
@@ -251,11 +166,9 @@ def list_journeys(
 ) -> dict:
     """A page of the caller's LA's journey summaries; pass `next_cursor` back (with the same
     filters) for the next page."""
-    after = _decode_cursor(cursor)
-    rows = journeys_page(svc.store.engine, who.local_authority, pathway=pathway, stage=stage,
-                         overdue=overdue, due_before=due_before, after=after, limit=limit + 1)
-    page, more = rows[:limit], len(rows) > limit
-    access.record(request, access.JOURNEY_LIST, [r.journey_id for r in page])
+    page, more = journeys.page(svc.store, access.reader(request), access.JOURNEY_LIST, limit=limit,
+                               after=_decode_cursor(cursor), pathway=pathway, stage=stage, overdue=overdue,
+                               due_before=due_before)
     return {
         "journeys": [{k: v for k, v in vars(r).items() if k not in ("workflow_id", "version", "view")} for r in page],
         "next_cursor": _encode_cursor(page[-1].journey_id) if more else None,
@@ -269,80 +182,7 @@ def list_journeys(
 def chronology(request: Request, journey_id: str, who: Principal = Depends(principal), svc: Services = Depends(services)) -> dict:
     """Every event of the journey in order, with valid time, system time, actor and hash."""
     note(request, journey_id=journey_id)
-    if journey_in_la(svc.store.engine, journey_id, who.local_authority) is None:
-        raise not_found()
-    events = [event_view(e) for e in svc.store.read_stream(journey_id)]
-    access.record(request, access.EVENTS, [journey_id])
-    return {"journey_id": journey_id, "events": events}
-
-
-def _answered(request: Request, svc: Services, answer: dict, command_id: str, local_authority: str,
-              fingerprint: str) -> dict:
-    """The command's answer in the contract's shape, its read of the state recorded (in the
-    thread pool: a retry's events may come from the log, and the record is a write); 409
-    if the answer is another request's (sent at the same time with the same command_id)."""
-    idempotency.check(svc.store.recorded_request(local_authority, command_id), fingerprint)
-    answered = _contract_answer(svc, answer, command_id)
-    access.record(request, access.COMMAND_ANSWER, [answered["journey_id"]])
-    return answered
-
-
-def _contract_answer(svc: Services, answer: dict, command_id: str) -> dict:
-    journey_id = answer["journey_id"]
-    events = answer["events"]
-    if answer.get("duplicate"):
-        # A retry the workflow no longer holds the whole answer for (it keeps the latest
-        # ones across continue-as-new): the command's events come from the log.
-        events = [event_view(e) for e in svc.store.events_for_command(journey_id, command_id)]
-    return {"journey_id": journey_id, "events": events, "state": answer["state"]}
-
-
-def _look_up(svc: Services, journey_id: str, local_authority: str, command_id: str) -> tuple:
-    """The journey's (summary, view) in the caller's LA, or None; the answer from the log if
-    this is a retry that the journey's workflow can no longer give (see below), or None; and
-    the (stream, fingerprint) recorded for the LA's command_id, or None."""
-    found = journey_in_la(svc.store.engine, journey_id, local_authority)
-    return found, _answer_from_log(svc, found, command_id), svc.store.recorded_request(local_authority, command_id)
-
-
-def _look_up_for_command(svc: Services, journey_id: str, local_authority: str, command_id: str, command) -> tuple:
-    """`_look_up`, and the fields the service tells the rules (which are pure) when there is
-    something to send: with assign_chair whether the chair is in the caller's LA's pool, with
-    correct_event the stored event it names (None if the journey has no such event)."""
-    found, replay, recorded = _look_up(svc, journey_id, local_authority, command_id)
-    told: dict = {}
-    if found is not None and replay is None:
-        if command.type == "assign_chair":
-            told["in_pool"] = chair_in_pool(svc.store.engine, local_authority, command.chair_id)
-        elif command.type == "correct_event":
-            told["original"] = corrected_fact(svc.store, journey_id, command.event_id)
-    return found, replay, recorded, told
-
-
-def _recorded_answer(svc: Services, journey_id: str, local_authority: str, command_id: str) -> dict | None:
-    """For a command whose sending failed (api/outcomes.py): its answer from the log, or None."""
-    return _logged_answer(svc, journey_in_la(svc.store.engine, journey_id, local_authority), command_id)
-
-
-def _answer_from_log(svc: Services, found, command_id: str) -> dict | None:
-    """A retry that reaches a journey whose workflow has finished (it closed) is answered
-    from the log (for the command that closed it, exactly the first answer). A retry while
-    the journey is open goes to the workflow, which returns its first answer exactly."""
-    if found is None or not found[0].closed:
-        return None
-    return _logged_answer(svc, found, command_id)
-
-
-def _logged_answer(svc: Services, found, command_id: str) -> dict | None:
-    """The command's events in the log and the journey as it now stands, or None if the log
-    has none. `found` is the journey's (summary, view) in the caller's LA, or None."""
-    if found is None:
-        return None
-    journey_id = found[0].journey_id
-    events = svc.store.events_for_command(journey_id, command_id)
-    if not events:
-        return None
-    return {"journey_id": journey_id, "events": [event_view(e) for e in events], "state": found[1]}
+    return {"journey_id": journey_id, "events": journeys.events(svc.store, access.reader(request), journey_id)}
 
 
 def _encode_cursor(journey_id: str) -> str:

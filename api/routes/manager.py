@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date, datetime, timezone
-from functools import lru_cache
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,15 +23,13 @@ from pydantic import BaseModel, Field
 from api import access, schemas
 from api.fields import RecordDate
 from api.auth import principal
-from api.errors import invalid_query, not_found
-from api.identity import Principal
+from api.errors import invalid_query
+from services.identity import Principal
 from api.logging import note
-from api.services import Services, services
+from api.services import Services, calendar, la_today, services
 from domain.calendar import WorkingDayCalendar
 from domain.periods import period_problem
-from domain.timeline import timeline_entries
-from store import manager_queries
-from workflows.local_time import london_date
+from services import oversight
 
 router = APIRouter(prefix="/v1", tags=["managers"])
 
@@ -160,28 +157,12 @@ class Kpis(BaseModel):
     )
 
 
-# --- dependencies ------------------------------------------------------------------------------
-
-def la_today(request: Request) -> date:
-    clock = getattr(request.app.state, "clock", None)
-    return london_date(clock() if clock is not None else datetime.now(timezone.utc))
-
-
-@lru_cache(maxsize=8)
-def _calendar_for(closure_days: tuple[date, ...]) -> WorkingDayCalendar:
-    return WorkingDayCalendar(closure_days=closure_days)
-
-
-def calendar(svc: Services = Depends(services)) -> WorkingDayCalendar:
-    return _calendar_for(tuple(svc.settings.closure_days))
-
-
 # --- routes ------------------------------------------------------------------------------------
 
 @router.get("/caseload", response_model=Caseload, responses={401: UNAUTHENTICATED})
 def caseload(who: Principal = Depends(principal), svc: Services = Depends(services)) -> dict:
     """Open journeys counted by pathway and stage, with totals."""
-    cells = manager_queries.caseload(svc.store.engine, who.local_authority)
+    cells = oversight.caseload(svc.store, who.local_authority)
     by_pathway = {"roth": 0, "cp": 0, "none": 0}
     by_stage: dict[str, int] = {}
     for cell in cells:
@@ -189,7 +170,7 @@ def caseload(who: Principal = Depends(principal), svc: Services = Depends(servic
         by_stage[cell["stage"]] = by_stage.get(cell["stage"], 0) + cell["count"]
     return {
         "local_authority": who.local_authority, "total": sum(c["count"] for c in cells),
-        "overdue": manager_queries.overdue_count(svc.store.engine, who.local_authority),
+        "overdue": oversight.overdue_count(svc.store, who.local_authority),
         "by_pathway": by_pathway, "by_stage": by_stage, "cells": cells,
     }
 
@@ -203,9 +184,7 @@ def overdue(
     today: date = Depends(la_today), cal: WorkingDayCalendar = Depends(calendar),
 ) -> dict:
     """Open journeys with a missed deadline, most overdue first; pass `next_cursor` back for more."""
-    rows = manager_queries.overdue(svc.store.engine, who.local_authority, limit=limit + 1, after=_decode_cursor(cursor))
-    page, more = rows[:limit], len(rows) > limit
-    access.record(request, access.OVERDUE_LIST, [r.journey_id for r in page])
+    page, more = oversight.overdue(svc.store, access.reader(request), limit, _decode_cursor(cursor))
     return {
         "today": today,
         "journeys": [{
@@ -227,10 +206,7 @@ def due(
 ) -> dict:
     """Open journeys whose next deadline falls from today to the Nth working day after it."""
     until = cal.add_working_days(today, within_working_days)
-    rows = manager_queries.due_between(svc.store.engine, who.local_authority, today, until,
-                                       limit=limit + 1, after=_decode_cursor(cursor))
-    page, more = rows[:limit], len(rows) > limit
-    access.record(request, access.DUE_LIST, [r.journey_id for r in page])
+    page, more = oversight.due(svc.store, access.reader(request), today, until, limit, _decode_cursor(cursor))
     return {
         "today": today, "until": until, "within_working_days": within_working_days,
         "journeys": [{**_listed(r), "working_days_left": cal.working_days_between(today, r.next_due_on)} for r in page],
@@ -243,11 +219,8 @@ def timeline(request: Request, journey_id: str, who: Principal = Depends(princip
     """The journey's events in date order, merged with its deadlines (met, missed, extended,
     still owed), transfers between pathways and its plan: ready to render as it is."""
     note(request, journey_id=journey_id)
-    rows = manager_queries.timeline_rows(svc.store.engine, journey_id, who.local_authority)
-    if rows is None:
-        raise not_found()
-    access.record(request, access.TIMELINE, [journey_id])
-    return {"journey_id": journey_id, "entries": timeline_entries(*rows)}
+    entries = oversight.timeline(svc.store, access.reader(request), journey_id)
+    return {"journey_id": journey_id, "entries": entries}
 
 
 @router.get("/kpis", response_model=Kpis, responses={401: UNAUTHENTICATED, 422: MALFORMED})
@@ -265,8 +238,7 @@ def kpis(
     problem = period_problem(start, end, max_months=None)
     if problem is not None:
         raise invalid_query("to", *problem, end.isoformat())
-    return {**manager_queries.kpis(svc.store.engine, who.local_authority, start, end, cal),
-            "plan_findings": manager_queries.plan_findings_counts(svc.store.engine, who.local_authority)}
+    return oversight.kpis(svc.store, who.local_authority, start, end, cal)
 
 
 # --- helpers -----------------------------------------------------------------------------------

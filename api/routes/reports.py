@@ -5,9 +5,9 @@ population baselines its disproportionality is measured against (store/baselines
 The dataset hands over one row of a young person's data per journey, so each journey exported
 is recorded in the access log (what "roth_dataset") before the file is answered. The cohort
 report hands over counts only, each through the disclosure control; how its reads are
-recorded is said at COHORT_REPORT. Other roles are refused with 409 not_allowed_for_role
-(api/auth.py's convention); a manager alone records a baseline (it changes what the LA
-publishes); everything is the caller's LA's only.
+recorded is said at services/reports.py's COHORT_REPORT. Other roles are refused with 409
+not_allowed_for_role (domain/roles.py); a manager alone records a baseline (it changes what
+the LA publishes); everything is the caller's LA's only.
 """
 
 from __future__ import annotations
@@ -20,41 +20,26 @@ from fastapi.exceptions import RequestValidationError
 
 from api import access, schemas
 from api.fields import RecordDate
-from api.auth import principal
+from api.auth import principal, reader
 from api.errors import ApiError, invalid_query
-from api.identity import Principal
-from api.routes.manager import calendar
-from api.services import Services, services
+from services.identity import Principal
+from api.responses import REPORT_MALFORMED, REPORT_REFUSED, REPORT_UNAUTHENTICATED
+from api.services import Services, calendar, services
+from services import reports
+from services.permissions import check_may_record_baselines
 from domain.calendar import WorkingDayCalendar
 from domain.disclosure import DEFAULT_THRESHOLD
 from domain.periods import MAX_MONTHS, period_problem
 from reports import charts, cohort_report, roth_dataset
 from reports.cohort import BASELINE_GROUPS
-from store import baselines
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
-ROTH_DATASET = "roth_dataset"  # the access log's code for a journey's row in an exported dataset
-# The access log's code for a read of the cohort report (its figures, an export or a chart):
-# one row per read, naming no journey, with the period, threshold and format or chart in its
-# detail. Not a row per journey of the cohort, as the dataset records: the report shows no
-# journey, only counts, and a row per child would answer "who has seen this child's record?"
-# with people who never saw it. But not unrecorded either, like the KPIs: the threshold is the
-# caller's, and one of 1 publishes every count, small ones included, which can point to a
-# young person in a small group; an auditor can see who looked at which figures, and how
-# protected they were (GET /v1/audit/access?actor=...).
-COHORT_REPORT = "cohort_report"
-MAY_READ_REPORTS = frozenset({"manager", "auditor"})
-# Recording a baseline changes what the LA publishes about its young people: a manager's call.
-MAY_RECORD_BASELINES = frozenset({"manager"})
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SVG = "image/svg+xml"
 
-UNAUTHENTICATED = {"model": schemas.ErrorAnswer, "description": "no bearer token, or one that is not valid"}
-REFUSED = {"model": schemas.ErrorAnswer, "description": "not_allowed_for_role: only managers and auditors export reports"}
-MALFORMED = {"model": schemas.ValidationAnswer,
-             "description": "a date that is not YYYY-MM-DD, a period that ends before it starts, an unknown format"}
+UNAUTHENTICATED, REFUSED, MALFORMED = REPORT_UNAUTHENTICATED, REPORT_REFUSED, REPORT_MALFORMED
 MALFORMED_REPORT = {"model": schemas.ValidationAnswer,
                     "description": "a date that is not YYYY-MM-DD, a period that ends before it starts "
                                    f"(invalid_period) or is longer than {MAX_MONTHS} months "
@@ -70,12 +55,6 @@ NO_BASELINE = {"model": schemas.ErrorAnswer,
 BASELINE_REFUSED = {"model": schemas.ErrorAnswer,
                     "description": "not_allowed_for_role: only managers record the LA's population baselines"}
 Chart = Literal[charts.CHARTS]  # type: ignore[valid-type]
-
-
-def reader(who: Principal = Depends(principal)) -> Principal:
-    if who.role not in MAY_READ_REPORTS:
-        raise ApiError(409, "not_allowed_for_role", "Only managers and auditors can export the LA's reports.")
-    return who
 
 
 @router.get(
@@ -102,9 +81,8 @@ def roth_dataset_export(
     problem = period_problem(start, end, max_months=None)
     if problem is not None:
         raise invalid_query("to", *problem, end.isoformat())
-    rows = roth_dataset.dataset_rows(svc.store.engine, who.local_authority, start, end)
+    rows = reports.roth_dataset_rows(svc.store, access.reader(request), start, end)
     content = roth_dataset.to_csv(rows).encode("utf-8") if format == "csv" else roth_dataset.to_xlsx(rows)
-    access.record(request, ROTH_DATASET, [row["journey_id"] for row in rows])
     filename = f"roth-dataset-{who.local_authority}-{start.isoformat()}-to-{end.isoformat()}.{format}"
     return Response(content, media_type=CSV if format == "csv" else XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -157,8 +135,8 @@ def cohort_report_read(
     The read is recorded in the access log (`cohort_report`, with the period and threshold)."""
     start, end, threshold = period
     check_period(start, end)
-    report = cohort_report.load_cohort_report(svc.store.engine, who.local_authority, start, end, cal, threshold)
-    access.record(request, COHORT_REPORT, [None], access_detail(start, end, threshold, f"format={format}"))
+    report = reports.cohort(svc.store, who.local_authority, start, end, cal, threshold)
+    reports.record_cohort_read(svc.store, access.reader(request), start, end, threshold, f"format={format}")
     if format == "json":
         return report
     content = cohort_report.to_csv(report).encode("utf-8") if format == "csv" else cohort_report.to_xlsx(report)
@@ -186,15 +164,10 @@ def cohort_chart(
     conferences on time per month on both clocks. Recorded in the access log like the report."""
     start, end, threshold = period
     check_period(start, end)
-    report = cohort_report.load_cohort_report(svc.store.engine, who.local_authority, start, end, cal, threshold)
+    report = reports.cohort(svc.store, who.local_authority, start, end, cal, threshold)
     svg = charts.chart(report, chart)
-    access.record(request, COHORT_REPORT, [None], access_detail(start, end, threshold, f"chart={chart}"))
+    reports.record_cohort_read(svc.store, access.reader(request), start, end, threshold, f"chart={chart}")
     return Response(svg, media_type=SVG)
-
-
-def access_detail(start: date, end: date, threshold: int, what: str) -> str:
-    """The access log's detail of a cohort report read: which figures, how protected, in what form."""
-    return f"from={start.isoformat()} to={end.isoformat()} threshold={threshold} {what}"
 
 
 # --- population baselines -----------------------------------------------------------------------
@@ -217,11 +190,10 @@ def put_population_baseline(
     bands), where the figures come from and, for ethnicity or sex, the age bands they cover.
     The cohort report measures disproportionality against it from now on; the baselines
     recorded before are kept."""
-    if who.role not in MAY_RECORD_BASELINES:
-        raise ApiError(409, "not_allowed_for_role", "Only managers can record the LA's population baselines.")
+    check_may_record_baselines(who)
     _check_baseline(dimension, body)
-    recorded = baselines.record_baseline(svc.store.engine, who.local_authority, dimension, body.counts, body.source,
-                                         who.subject, body.age_bands)
+    recorded = reports.record_baseline(svc.store, who.local_authority, dimension, body.counts, body.source,
+                                       who.subject, body.age_bands)
     return _baseline(recorded)
 
 
@@ -237,7 +209,7 @@ def get_population_baseline(
 ) -> dict:
     """The LA's population baseline in force for a dimension (the latest recorded), with who
     recorded it and when."""
-    found = baselines.current_baseline(svc.store.engine, who.local_authority, dimension)
+    found = reports.current_baseline(svc.store, who.local_authority, dimension)
     if found is None:
         raise ApiError(404, "baseline_not_found",
                        f"The LA has not recorded a population baseline for {dimension.replace('_', ' ')}.")
@@ -265,13 +237,13 @@ def _check_baseline(dimension: str, body: schemas.PopulationBaselineIn) -> None:
         raise RequestValidationError(issues)
 
 
-def _baseline(found: baselines.Baseline) -> dict:
+def _baseline(found) -> dict:
     return {"local_authority": found.local_authority, "dimension": found.dimension,
             "counts": {group: found.counts[group] for group in _in_code_order(found)},
             "age_bands": list(found.age_bands) if found.age_bands is not None else None,
             "source": found.source, "recorded_by": found.recorded_by, "recorded_at": found.recorded_at}
 
 
-def _in_code_order(found: baselines.Baseline) -> list[str]:
+def _in_code_order(found) -> list[str]:
     known = BASELINE_GROUPS.get(found.dimension, ())
     return [g for g in known if g in found.counts] + sorted(g for g in found.counts if g not in known)

@@ -22,7 +22,6 @@ domain/webhook_targets.py) answers 422 `target_not_allowed` with the reason.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -31,12 +30,14 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from activities.webhook_targets import Resolver, TargetUnresolved, checked_target, resolve
+from activities.webhook_targets import Resolver, TargetUnresolved, resolve
 from api import schemas
 from api.auth import principal
 from api.errors import ApiError
-from api.identity import Principal
+from services.identity import Principal
 from api.services import Services, services
+from services import webhooks
+from services.permissions import check_may_manage_webhooks, check_may_read_webhooks
 from domain.events import NOTIFIED
 from domain.text import text_problem
 from domain.webhook_targets import TargetNotAllowed
@@ -65,8 +66,6 @@ checks again, and connects only to the address it checked.
 router = APIRouter(prefix="/v1", tags=["webhooks"])
 
 # See the module docstring for why.
-MAY_MANAGE = ("admin",)
-MAY_READ = ("admin", "manager")
 
 NOTIFICATION_TYPES = tuple(sorted(set(NOTIFIED.values())))
 NotificationType = Literal[NOTIFICATION_TYPES]  # type: ignore[valid-type]
@@ -195,19 +194,13 @@ def resolver() -> Resolver:
 
 
 def manager_of_webhooks(who: Principal = Depends(principal)) -> Principal:
-    if who.role not in MAY_MANAGE:
-        raise ApiError(409, "not_allowed_for_role", "Only an admin can create or disable webhook subscriptions, or rotate their secrets.")
+    check_may_manage_webhooks(who)
     return who
 
 
 def reader_of_webhooks(who: Principal = Depends(principal)) -> Principal:
-    if who.role not in MAY_READ:
-        raise ApiError(409, "not_allowed_for_role", "Only an admin or a manager can see webhook subscriptions.")
+    check_may_read_webhooks(who)
     return who
-
-
-def not_found() -> ApiError:
-    return ApiError(404, "webhook_not_found", "There is no such webhook subscription.")
 
 
 @router.post("/webhooks", status_code=201, response_model=CreatedSubscription,
@@ -218,14 +211,11 @@ def create_subscription(
 ) -> dict:
     """Subscribe a URL to the caller's LA's notifications. The answer holds the secret, once."""
     try:
-        checked_target(body.url, svc.settings.webhook_allow_list, resolve_host)
+        created, secret = webhooks.subscribe(hooks, svc.settings.webhook_allow_list, who, body.url,
+                                             None if body.event_types == "all" else list(body.event_types),
+                                             body.secret, resolve_host)
     except (TargetNotAllowed, TargetUnresolved) as refusal:
         raise ApiError(422, "target_not_allowed", str(refusal)) from None
-    secret = _new_secret(body.secret)
-    created = hooks.create_subscription(
-        who.local_authority, body.url, secret,
-        None if body.event_types == "all" else list(body.event_types), created_by=who.subject,
-    )
     return {**_view(created), "secret": secret}
 
 
@@ -234,14 +224,14 @@ def list_subscriptions(
     who: Principal = Depends(reader_of_webhooks), hooks: WebhookStore = Depends(webhook_store),
 ) -> dict:
     """The caller's LA's subscriptions, disabled ones included; never their secrets."""
-    return {"subscriptions": [_view(s) for s in hooks.subscriptions(who.local_authority)]}
+    return {"subscriptions": [_view(s) for s in webhooks.subscriptions(hooks, who)]}
 
 
 @router.get("/webhooks/{subscription_id}", response_model=SubscriptionView, responses=ERRORS)
 def get_subscription(
     subscription_id: str, who: Principal = Depends(reader_of_webhooks), hooks: WebhookStore = Depends(webhook_store),
 ) -> dict:
-    return _view(_found(hooks, who, subscription_id))
+    return _view(webhooks.subscription(hooks, who, subscription_id))
 
 
 @router.delete("/webhooks/{subscription_id}", response_model=SubscriptionView, responses=ERRORS)
@@ -250,8 +240,7 @@ def disable_subscription(
 ) -> dict:
     """Disable a subscription: nothing more is sent to it, including retries still pending.
     It stays listed (disabled) because its delivery log refers to it. Idempotent."""
-    _found(hooks, who, subscription_id)
-    return _view(hooks.disable_subscription(who.local_authority, subscription_id, by=who.subject))
+    return _view(webhooks.disable(hooks, who, subscription_id))
 
 
 @router.post("/webhooks/{subscription_id}/rotate-secret", response_model=RotatedSecret, responses=ERRORS)
@@ -263,9 +252,7 @@ def rotate_secret(
     from now on (retries of earlier notifications too) is signed with it, and the old one
     signs nothing more. To switch without losing notifications, let the receiver accept
     either secret until the new one is in place."""
-    _found(hooks, who, subscription_id)
-    secret = _new_secret(body.secret if body else None)
-    hooks.rotate_secret(who.local_authority, subscription_id, secret)
+    secret = webhooks.rotate_secret(hooks, who, subscription_id, body.secret if body else None)
     return {"subscription_id": subscription_id, "secret": secret}
 
 
@@ -275,21 +262,8 @@ def list_deliveries(
     who: Principal = Depends(reader_of_webhooks), hooks: WebhookStore = Depends(webhook_store),
 ) -> dict:
     """The subscription's newest deliveries, each with every attempt made."""
-    _found(hooks, who, subscription_id)
-    deliveries = hooks.deliveries(subscription_id=subscription_id, limit=limit)
-    attempts = hooks.attempts(subscription_id=subscription_id, notification_ids=[d.notification_id for d in deliveries])
+    deliveries, attempts = webhooks.deliveries(hooks, who, subscription_id, limit)
     return {"subscription_id": subscription_id, "deliveries": [_delivery(d, attempts) for d in deliveries]}
-
-
-def _new_secret(given: str | None) -> str:
-    return given or "whsec_" + secrets.token_urlsafe(32)
-
-
-def _found(hooks: WebhookStore, who: Principal, subscription_id: str) -> Subscription:
-    found = hooks.subscription(who.local_authority, subscription_id)
-    if found is None:
-        raise not_found()
-    return found
 
 
 def _view(s: Subscription) -> dict[str, Any]:

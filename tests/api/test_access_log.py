@@ -228,7 +228,7 @@ async def test_a_read_that_cannot_be_recorded_fails_and_hands_nothing_over(http,
     def broken(engine, entries):
         raise OperationalError("INSERT INTO access_log", {}, Exception("disk full"))
 
-    monkeypatch.setattr("api.access.record_access", broken)
+    monkeypatch.setattr("services.access.record_access", broken)
     # The database failing is answered 503 (send it again shortly), as it is down; any other
     # failure 500 (the in-process transport would re-raise that one).
     transport = httpx.ASGITransport(app=http._transport.app, raise_app_exceptions=False)
@@ -244,7 +244,7 @@ async def test_a_read_that_cannot_be_recorded_fails_and_hands_nothing_over(http,
         def failing(engine, entries):
             raise ValueError("not a database failure")
 
-        monkeypatch.setattr("api.access.record_access", failing)
+        monkeypatch.setattr("services.access.record_access", failing)
         answer = await client.get(f"/v1/journeys/{jid}", headers=system.headers())
         assert answer.status_code == 500 and answer.json()["error"]["code"] == "internal_error"
         assert child not in answer.text and jid not in answer.text
@@ -473,7 +473,7 @@ async def test_pathways_journey_records_the_operators_read(http, store, token_fi
     def broken(engine, entries):
         raise OperationalError("INSERT INTO access_log", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(show, "record_access", broken)
+    monkeypatch.setattr("services.access.record_access", broken)
     assert show.show_journey(tmp_path, jid, today) == 1
     shown = capsys.readouterr()
     assert child not in shown.out and "Could not record this read" in shown.err

@@ -19,7 +19,7 @@ import structlog
 from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from api.identity import Principal, TokenFile
+from services.identity import Principal, TokenFile
 from api.oidc import JwksCache, OidcIdentity
 from settings import Settings, configure_logging
 

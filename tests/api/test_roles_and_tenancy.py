@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import pytest
 import structlog
 
-from api.identity import ROLES
+from services.identity import ROLES
 from settings import configure_logging
 from support import chair_over_http
 from temporal_fixtures import auth

@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from reports.roth_dataset import COLUMNS, DATE_COLUMNS, SHEET, dataset_rows, to_csv, to_xlsx
+from store.report_queries import ReportQueries
 from store.access_log import access_for_journey
 from support import chair_over_http
 from temporal_fixtures import auth
@@ -151,18 +152,18 @@ async def test_rows_are_the_las_plans_overlapping_the_period(population, store):
     p, t0 = population, population["t0"]
     want = expected(p)
 
-    rows = dataset_rows(store.engine, "873", t0 - timedelta(days=60), t0)
+    rows = dataset_rows(ReportQueries(store.engine), "873", t0 - timedelta(days=60), t0)
     assert all(list(r) == list(COLUMNS) for r in rows)
     assert [(r["plan_started_on"], r["journey_id"]) for r in rows] == sorted((r["plan_started_on"], r["journey_id"]) for r in rows)
     assert ours(rows, p) == [want[p["ended"]], want[p["roth"]], want[p["cp"]]]
     # The ended plan ended before this period; the others started before it ends.
-    assert [r["journey_id"] for r in ours(dataset_rows(store.engine, "873", t0 - timedelta(days=49), t0), p)] == [p["roth"], p["cp"]]
+    assert [r["journey_id"] for r in ours(dataset_rows(ReportQueries(store.engine), "873", t0 - timedelta(days=49), t0), p)] == [p["roth"], p["cp"]]
     # Only the ended plan was running here; the others had not started yet.
-    assert ours(dataset_rows(store.engine, "873", t0 - timedelta(days=95), t0 - timedelta(days=89)), p) == [want[p["ended"]]]
+    assert ours(dataset_rows(ReportQueries(store.engine), "873", t0 - timedelta(days=95), t0 - timedelta(days=89)), p) == [want[p["ended"]]]
     # Before any of them started: none (the enquiries without a plan are never in).
-    assert ours(dataset_rows(store.engine, "873", t0 - timedelta(days=200), t0 - timedelta(days=91)), p) == []
+    assert ours(dataset_rows(ReportQueries(store.engine), "873", t0 - timedelta(days=200), t0 - timedelta(days=91)), p) == []
     # LA 874 sees its own plan only.
-    assert [r["journey_id"] for r in ours(dataset_rows(store.engine, "874", t0 - timedelta(days=60), t0), p)] == [p["other"]]
+    assert [r["journey_id"] for r in ours(dataset_rows(ReportQueries(store.engine), "874", t0 - timedelta(days=60), t0), p)] == [p["other"]]
 
 
 def test_csv_and_xlsx_read_back_the_rows():

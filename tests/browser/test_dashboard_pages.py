@@ -14,7 +14,7 @@ import pytest
 from api.dashboard import routes
 from api.dashboard import session as sessions
 from api.dashboard import words
-from api.identity import Principal
+from services.identity import Principal
 from domain import plans as p
 from domain.views import journey_view
 from support import (

@@ -66,7 +66,7 @@ def settings_of(cluster: Cluster) -> Settings:
 
 async def drill(cluster: Cluster, fault, database_url: str) -> None:
     """The load with `fault(case_system)` run once MIDWAY commands are answered, then the checks."""
-    from api.identity import TokenFile
+    from services.identity import TokenFile
 
     token = TokenFile(Path(cluster.env["PATHWAYS_DATA_DIR"]) / "tokens.json").create("system", "873", name="lcs")
     worker, api = cluster.start_worker(), cluster.start_api()

@@ -60,7 +60,7 @@ def deployment(postgres_server_url, dev_server_env, tmp_path_factory):
     (folder / "id_key").write_text(ID_KEY + "\n")
     (folder / "sealing_keys").write_text(RING.to_json())
     data = folder / "data"
-    from api.identity import TokenFile
+    from services.identity import TokenFile
 
     tokens = TokenFile(data / "tokens.json")
     cluster = Cluster(folder, {

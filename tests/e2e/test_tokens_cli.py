@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from api.identity import Principal, TokenFile
+from services.identity import Principal, TokenFile
 from cli.main import main
 from cli.tokens import describe_first_run, first_run_tokens
 

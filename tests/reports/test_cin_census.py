@@ -23,6 +23,7 @@ from domain.calendar import WorkingDayCalendar
 from domain.census import CensusDetails
 from domain.census_episode import episode
 from domain.decider import decide, evolve, initial_state
+from store.report_queries import ReportQueries
 from reports.cin_census import census_episodes, collection_year, companion_csv, to_xml
 from reports.cin_readiness import readiness, summary
 from reports.cin_validation import validate
@@ -141,7 +142,7 @@ def recorded(event_store):
 
 
 def _return(store, year=YEAR):
-    found = census_episodes(store.engine, LA, year, CALENDAR)
+    found = census_episodes(ReportQueries(store.engine), LA, year, CALENDAR)
     xml, rows = to_xml(found, LA, year, GENERATED)
     return found, xml, rows
 

@@ -45,3 +45,35 @@ def test_no_private_name_is_imported_from_another_module():
         for path, module, names in imports(package):
             private = [n for n in names if n.startswith("_")]
             assert not private, f"{path.relative_to(ROOT)} imports {private} from {module}"
+
+
+def test_the_service_layer_sits_between_the_edges_and_what_is_below():
+    assert not packages_imported("services") & {"api", "cli", "worker"}
+    for below in ("domain", "store", "activities", "workflows", "reports", "audit"):
+        assert "services" not in packages_imported(below), below
+
+
+def test_the_edges_reach_the_database_through_services():
+    """No table and no engine in the HTTP layer, the dashboard or the reports; the CLI's
+    commands that run or migrate the database itself (up, operate) are its only users of
+    store.engine."""
+    runs_the_database = {"up.py", "operate.py"}
+    for package in ("api", "reports", "cli"):
+        for path, module, _ in imports(package):
+            if package == "cli" and path.name in runs_the_database and module == "store.engine":
+                continue
+            assert module not in ("store.schema", "store.engine"), f"{path.relative_to(ROOT)} imports {module}"
+    assert "sqlalchemy" not in packages_imported("reports")
+
+
+def test_route_modules_share_through_services_not_each_other():
+    for package in ("api/routes", "api/dashboard"):
+        for path, module, _ in imports(package):
+            assert not module.startswith("api.routes"), f"{path.relative_to(ROOT)} imports {module}"
+
+
+def test_the_cli_uses_the_http_layer_only_to_serve_it():
+    """`pathways up` serves the HTTP app; nothing else in the CLI imports api/ (tokens live
+    in services/identity.py)."""
+    found = {(path.name, module) for path, module, _ in imports("cli") if module.split(".")[0] == "api"}
+    assert found == {("up.py", "api.app")}

@@ -1,6 +1,7 @@
-"""The little the dashboard reads besides the manager queries: who each listed journey is
-about (the LA's child id and date of birth, for the age), journeys' views for the context
-pages, and the names journeys give the contexts they weigh; always confined to one LA."""
+"""Reads of the journeys read model for pages that list journeys (services/dashboard.py): who
+each listed journey is about (the LA's child id and date of birth, for the age), journeys'
+views for the context pages, and the names journeys give the contexts they weigh; always
+confined to one LA."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """Who is calling: bearer tokens resolve to a principal (a role and one local authority).
 
 The embedded default keeps tokens in a file in the data folder (only their SHA-256 is
-stored, so the file leaks nothing usable); production validates OIDC access tokens (see
-api/oidc.py). Every read and write is confined to the principal's LA.
+stored, so the file leaks nothing usable): the HTTP service resolves them and the CLI makes
+them (`pathways token create`), so the file lives here, below both. Production validates
+OIDC access tokens instead (api/oidc.py). Every read and write is confined to the
+principal's LA.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-ROLES = ("system", "practitioner", "manager", "auditor", "admin")
+from domain.roles import ROLES
+
 LA_CODE = re.compile(r"^\d{3}$")
 
 

@@ -6,15 +6,16 @@ other failure of sending it leaves its outcome unknown to the caller: Temporal u
 or late (the update may have been taken, and appended, before the answer was lost), or its
 workflow gone (the command may be the one that closed it). Then the log decides: the
 command's events there are answered as the first answer would have been (the state as the
-read models hold it now), and only when they are not is the failure answered: 503 (see
-api/errors.py), or the refusal, and a retry with the same command_id learns what became of it.
+read models hold it now), and only when they are not is the failure answered (the HTTP
+service answers 503, api/errors.py, or the refusal), and a retry with the same command_id
+learns what became of it.
 """
 
 from __future__ import annotations
 
 from typing import Awaitable, Callable
 
-from starlette.concurrency import run_in_threadpool
+from anyio import to_thread
 
 from workflows.client import CommandRefused
 
@@ -32,7 +33,7 @@ async def sent_or_recorded(sending: Awaitable[dict], recorded: Callable[[], dict
         failure: Exception = err
     except Exception as err:  # noqa: BLE001 - whatever it was, the log says what happened
         failure = err
-    answer = await run_in_threadpool(recorded)
+    answer = await to_thread.run_sync(recorded)
     if answer is None:
         raise failure
     return answer
