@@ -18,8 +18,9 @@ from datetime import date, timedelta
 import pytest
 import structlog
 
-from services.identity import ROLES
+from domain.vocabulary import uk_date
 from observability.logs import configure_logging
+from services.identity import ROLES
 from support import chair_over_http
 from temporal_fixtures import auth
 
@@ -207,7 +208,7 @@ async def test_another_las_journey_is_a_missing_journey_for_every_role_and_endpo
     assert (await send(http, tokens, jid, body)).status_code == 200
     dob = journey["state"]["young_person"]["date_of_birth"]
     before = (await http.get(f"/v1/journeys/{jid}/events", headers=auth(tokens, "auditor"))).json()["events"]
-    secrets = [jid, child, dob, date.fromisoformat(dob).strftime("%d %B %Y"), "AOTH"]
+    secrets = [jid, child, dob, uk_date(date.fromisoformat(dob)), "AOTH"]
     missing = str(uuid.uuid4())
 
     def bodies():
@@ -274,5 +275,5 @@ async def test_another_las_journey_is_a_missing_journey_for_every_role_and_endpo
     assert theirs and all(line["status"] in (201, 404, 409, 422, 200) for line in theirs)
     assert all("873" not in {str(v) for v in line.values()} for line in theirs)
     text = logs.text()
-    for detail in (child, dob, date.fromisoformat(dob).strftime("%d %B %Y"), "AOTH"):
+    for detail in (child, dob, uk_date(date.fromisoformat(dob)), "AOTH"):
         assert detail not in text, detail
