@@ -364,32 +364,6 @@ def embedded_id_key(data_dir: Path) -> bytes:
     return bytes.fromhex(path.read_text().strip())
 
 
-def configure_logging(level: str = "info", stream=None) -> None:
-    """JSON lines on stderr (or `stream`): machine-readable, and never a young person's details.
-
-    Log calls carry ids (journey, command, event), types and counts only; personal details
-    live in the event log and the read models, never in log lines.
-    """
-    import logging
-    import sys
-
-    import structlog
-
-    from observability.tracing import add_trace_ids
-
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            add_trace_ids,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
-        cache_logger_on_first_use=False,
-    )
-
-
 def exit_directly(code: int) -> None:
     """Leave the process once its work is done, without interpreter teardown.
 

@@ -19,7 +19,8 @@ from activities.journey import GIVE_WAY_SECONDS, JourneyActivities
 from activities.webhooks import WebhookActivities
 from audit.statements import key_id, load_or_create_key, load_private_key
 from sealing.keys import provider_for
-from settings import Settings, configure_logging, exit_directly
+from observability.logs import configure_logging
+from settings import Settings, exit_directly
 from store.engine import make_engine, migrate, schema_problem
 from store.events import EventStore
 from store.webhooks import WebhookStore

@@ -97,7 +97,7 @@ def create_app(
 
 def from_env() -> FastAPI:
     """Production: `uvicorn --factory api.app:from_env` (settings from PATHWAYS_* variables)."""
-    from settings import configure_logging
+    from observability.logs import configure_logging
 
     from observability.tracing import configure_tracing
 

@@ -100,7 +100,7 @@ def quiet_service_logs() -> Iterator[None]:
     running the benchmark relies on it."""
     import structlog
 
-    from settings import configure_logging
+    from observability.logs import configure_logging
 
     previous = structlog.get_config()
     configure_logging("warning")

@@ -49,7 +49,7 @@ from bench.queries import journey_events, population
 from domain import events as e
 from domain.calendar import WorkingDayCalendar
 from domain.history import Logged, as_of
-from settings import configure_logging
+from observability.logs import configure_logging
 from store.engine import make_engine
 from store.events import EventStore
 from store.projections import rebuild_read_models

@@ -85,7 +85,7 @@ def _describe(checkpoint) -> str:
 def checkpoint_main(args) -> int:
     from audit.checkpoints import CheckpointRefused
     from services.audit_trail import write_checkpoint
-    from settings import configure_logging
+    from observability.logs import configure_logging
 
     configure_logging("warning")
     settings = _settings(args)
@@ -106,7 +106,7 @@ def export_main(args) -> int:
     from audit.checkpoints import CheckpointRefused
     from cli.show import record_cli_read
     from services.audit_trail import export_bundle, write_checkpoint
-    from settings import configure_logging
+    from observability.logs import configure_logging
 
     configure_logging("warning")
     settings = _settings(args)
@@ -196,7 +196,7 @@ def _kind_of_first_line(data: bytes) -> object:
 def consistency_main(args) -> int:
     from audit.bundle import NothingToExport
     from services.audit_trail import consistency_document
-    from settings import configure_logging
+    from observability.logs import configure_logging
 
     configure_logging("warning")
     settings = _settings(args)
@@ -225,7 +225,7 @@ def verify_main(args) -> int:
 
     from cli import show
     from services.audit_trail import check_log
-    from settings import configure_logging
+    from observability.logs import configure_logging
 
     configure_logging("warning")
     settings = _settings(args)

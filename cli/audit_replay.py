@@ -14,7 +14,8 @@ from pathlib import Path
 
 from cli.service import settings_for
 from workflows.connection import TemporalUnreachable, connect
-from settings import DEFAULT_DATA_DIR, configure_logging
+from observability.logs import configure_logging
+from settings import DEFAULT_DATA_DIR
 
 
 def register(subparsers) -> None:

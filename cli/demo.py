@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cli.service import settings_for
 from domain.calendar import WorkingDayCalendar
-from settings import configure_logging
+from observability.logs import configure_logging
 from services import chairs, contexts as context_cases
 from services.identity import Principal
 from services.wiring import open_store

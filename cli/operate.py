@@ -94,7 +94,7 @@ def release_check_main(args) -> int:
 
     from workflows.release_gate import check_release
     from cli.service import settings_for
-    from settings import configure_logging
+    from observability.logs import configure_logging
     from workflows.connection import TemporalUnreachable, connect
 
     configure_logging("warning")

@@ -14,7 +14,7 @@ from pathlib import Path
 from cli.service import settings_for
 from services import rebuild as read_models
 from services.wiring import open_store
-from settings import configure_logging
+from observability.logs import configure_logging
 
 
 def rebuild(data_dir: Path, batch_size: int, workers: int = 1) -> int:

@@ -72,7 +72,7 @@ def roth_dataset_main(args) -> int:
     from reports.roth_dataset import to_csv, to_xlsx
     from services import reports
     from services.wiring import open_store
-    from settings import configure_logging
+    from observability.logs import configure_logging
 
     configure_logging("warning")
     problem = period_problem(args.period_from, args.period_to, max_months=None)
@@ -105,7 +105,7 @@ def cin_census_main(args) -> int:
     from reports.cin_validation import RULESETS, CinValidatorError
     from services import census
     from services.wiring import open_store
-    from settings import configure_logging
+    from observability.logs import configure_logging
 
     configure_logging("warning")
     try:

@@ -30,7 +30,7 @@ from domain.decider import fold
 from domain.events import decode
 from domain.history import as_of
 from domain.views import journey_view
-from settings import configure_logging
+from observability.logs import configure_logging
 from services import access, integrity
 from services.integrity import PAGE_SIZE
 from services.access import Reader

@@ -31,7 +31,8 @@ from cli.data_folder import claim, dies_with_this_process, make_private
 from cli.service import remove_service_file, write_service_file
 from cli.tokens import describe_first_run, first_run_tokens
 from sealing.keys import provider_for
-from settings import Settings, configure_logging, embedded_variables
+from observability.logs import configure_logging
+from settings import Settings, embedded_variables
 from store.engine import make_engine, migrate
 from store.events import EventStore
 from worker import ServerWithoutSignals, build_worker, signing_key

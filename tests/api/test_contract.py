@@ -20,7 +20,7 @@ import pytest
 import structlog
 
 from api.schemas import COMMAND_TYPES
-from settings import configure_logging
+from observability.logs import configure_logging
 from support import chair_over_http
 from contract_api import Api, command, iso, start_body, years_ago
 from temporal_fixtures import auth

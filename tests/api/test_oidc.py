@@ -21,7 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from services.identity import Principal, TokenFile
 from api.oidc import JwksCache, OidcIdentity
-from settings import Settings, configure_logging
+from observability.logs import configure_logging
+from settings import Settings
 
 ISSUER = "https://login.example.gov.uk/la873"
 AUDIENCE = "api://safeguarding-pathways"

@@ -21,7 +21,7 @@ from temporalio.client import Client
 
 from api.app import create_app
 from observability.tracing import PrivateDataGuard
-from settings import configure_logging
+from observability.logs import configure_logging
 from store.engine import make_engine
 from store.events import EventStore
 from temporal_fixtures import auth

@@ -19,7 +19,7 @@ import pytest
 import structlog
 
 from services.identity import ROLES
-from settings import configure_logging
+from observability.logs import configure_logging
 from support import chair_over_http
 from temporal_fixtures import auth
 

@@ -8,6 +8,7 @@ one process and not another.
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,18 +16,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def imports(package: str) -> list[tuple[Path, str, list[str]]]:
     """(module file, imported module, names) for every absolute import in `package`."""
-    found = []
-    for path in sorted((ROOT / package).rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.append((path, node.module, [a.name for a in node.names]))
-            elif isinstance(node, ast.Import):
-                found += [(path, a.name, []) for a in node.names]
-    return found
+    return [found for path in sorted((ROOT / package).rglob("*.py")) for found in _file_imports(path)]
 
 
 def packages_imported(package: str) -> set[str]:
     return {module.split(".")[0] for _, module, _ in imports(package)}
+
+
+# What the domain may import besides the standard library: data, not frameworks (the bank
+# holidays the working-day calendar is built from).
+DOMAIN_DATA_LIBRARIES = {"holidays"}
+
+
+def test_the_domain_imports_only_the_standard_library_and_its_data():
+    outside = packages_imported("domain") - set(sys.stdlib_module_names) - DOMAIN_DATA_LIBRARIES - {"domain"}
+    assert not outside, f"domain/ imports {sorted(outside)}"
 
 
 def test_what_sits_below_the_workflows_imports_nothing_above_it():
@@ -34,6 +38,40 @@ def test_what_sits_below_the_workflows_imports_nothing_above_it():
     assert not packages_imported("store") & {"activities", "workflows", "audit", "cli", "api", "worker"}
     assert not packages_imported("audit") & {"activities", "workflows", "cli", "api", "worker"}
     assert not packages_imported("activities") & {"workflows", "cli", "api", "worker"}
+
+
+# The layers from the bottom up: a package may import from its own layer's packages only
+# what it names, and from the layers below it; nothing from above.
+LAYERS = [
+    {"domain"},
+    {"sealing", "settings"},
+    {"store"},
+    {"observability", "audit", "reports"},
+    {"activities"},
+    {"workflows"},
+    {"services", "worker"},
+    {"api"},
+    {"cli"},
+]
+
+
+def test_no_layer_imports_one_above_it():
+    for height, layer in enumerate(LAYERS):
+        above = set().union(*LAYERS[height + 1:])
+        for package in layer:
+            found = packages_imported(package) if (ROOT / package).is_dir() else {
+                module.split(".")[0] for _, module, _ in _file_imports(ROOT / f"{package}.py")}
+            assert not found & above, f"{package} imports {sorted(found & above)}, above it"
+
+
+def _file_imports(path: Path) -> list[tuple[Path, str, list[str]]]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((path, node.module, [a.name for a in node.names]))
+        elif isinstance(node, ast.Import):
+            found += [(path, a.name, []) for a in node.names]
+    return found
 
 
 def test_workflows_know_activities_by_name_only():

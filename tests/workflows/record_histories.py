@@ -44,7 +44,8 @@ from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from workflows.replay import events_in_history, workflow_runs  # noqa: E402
 from domain.calendar import WorkingDayCalendar, birthday  # noqa: E402
 from sealing.keys import KeyRing  # noqa: E402
-from settings import Settings, configure_logging  # noqa: E402
+from observability.logs import configure_logging  # noqa: E402
+from settings import Settings  # noqa: E402
 from store.engine import make_engine, migrate  # noqa: E402
 from store.events import EventStore  # noqa: E402
 from support import command, start_request  # noqa: E402
