@@ -1,4 +1,5 @@
-"""The HTTP service for LA systems, managers and auditors (v1 contract, ../shared/API.md)."""
+"""The HTTP service for LA systems, managers and auditors (the v1 contract: the OpenAPI
+document it serves, and docs/http-api.md)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ A command's request is fingerprinted as the SHA-256 of the RFC 8785 canonical JS
 {"path": its URL path, "body": its JSON body}: the same body sent again, whatever its key
 order or spacing, has the same fingerprint, and a body with any value changed (or sent to
 another journey) has another. The workflow records the fingerprint with the command's
-events, under the caller's LA and the command_id (store/events.py R7, in one transaction).
+events, under the caller's LA and the command_id (R7, store/port.py; in one transaction).
 
 Sending a command_id again with the same fingerprint answers the first answer; with another
 it answers 409 `command_id_reused` and records nothing. The comparison (services/commands.py) is

@@ -33,7 +33,7 @@ def parser() -> argparse.ArgumentParser:
     add_as_of_options(journey)
     verify = command("verify", "re-check every hash chain in the event log, then the log against its signed checkpoints")
     verify.add_argument("--page-size", type=int, default=5000,
-                        help="events read per query (default 5,000; see the README's operator knobs)")
+                        help="events read per query (default 5,000; see docs/deployment.md's operator knobs)")
     verify.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="processes hashing slices of a large log at once (default: one per CPU)")
     rebuild = command("rebuild", "rebuild the read models (journeys, deadlines) from the event log; stop the workers first")

@@ -3,7 +3,7 @@
 Tokens live in `tokens.json` in the data folder, which keeps only their SHA-256: the token
 itself is printed once, here, and cannot be shown again. The running service reads the file
 on every request, so a new token works at once. (Production uses the LA's OIDC provider
-instead; see the README.)
+instead; see docs/http-api.md, Identity.)
 """
 
 from __future__ import annotations

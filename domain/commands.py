@@ -234,7 +234,7 @@ Command = (
     | RecordConsent | RecordTransitionPlan | RecordCensusDetails | RecordAssessment | CorrectEvent | ObserveDay
 )
 
-# The contract's snake_case names (API.md) for the commands callers send.
+# The contract's snake_case names (the v1 contract's `type` values) for the commands callers send.
 COMMAND_TYPES: dict[str, type] = {
     "start_journey": StartJourney,
     "record_strategy_discussion": RecordStrategyDiscussion,

@@ -56,7 +56,7 @@ JOURNEY_RECORD = "journey_record"
 ACCESS_LOG = "access_log"
 TEMPORAL_PAYLOADS = "temporal_payloads"
 
-# The codes the service records, with what each means (the README's table, the API's
+# The codes the service records, with what each means (docs/audit.md's table, the API's
 # documentation and the dashboard's words follow it). A new read path adds its code here.
 WHAT = {
     JOURNEY: "the journey's state (GET /v1/journeys/{id})",

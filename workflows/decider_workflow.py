@@ -76,7 +76,7 @@ def event_id(stream_id: str, command_id: str, index: int) -> str:
 
 
 def command_request(local_authority: str, command_id: str, request_hash: str) -> dict:
-    """What the append records of the client's request (store/events.py R7)."""
+    """What the append records of the client's request (R7, store/port.py)."""
     return {"local_authority": local_authority, "command_id": command_id, "request_hash": request_hash}
 
 
@@ -401,7 +401,7 @@ class DeciderWorkflow:
         """Append `events` with the read models; the stored events and the view to answer with.
         `give_way`: tried once, failing (ACTIVITY_FAILED) if the database keeps it waiting.
         `request_hash`: the client's request's (api/idempotency.py), recorded with the events
-        under the LA's command id (store/events.py R7)."""
+        under the LA's command id (R7, store/port.py)."""
         state, request, summary = refusing_the_unforeseen(lambda: self._append_request(command_id, actor, events))
         if give_way:
             request["give_way"] = True

@@ -127,7 +127,7 @@ async def send_command(
     changes nothing.
 
     `extend_deadline` is a manager's; `change_policy` a manager's, an admin's or the LA system's;
-    an auditor sends nothing. See the README's role table.
+    an auditor sends nothing. See the role table in docs/http-api.md.
 
     On the ROTH pathway a conference needs an independent chair from the LA's pool first:
     `allocate_case`, then `assign_chair` (whether the chair is in the pool is the service's

@@ -1,4 +1,5 @@
-"""The v1 contract's shapes (../shared/API.md), checked before anything reaches a journey.
+"""The v1 contract's shapes (the OpenAPI document the service serves; docs/http-api.md),
+checked before anything reaches a journey.
 
 A body of the wrong shape is answered 422 with pydantic's detail; the journey's rules then
 refuse what is well-formed but not allowed (409). Unknown fields are refused too, so a

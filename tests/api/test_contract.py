@@ -1,5 +1,5 @@
-"""The v1 contract (../shared/API.md), endpoint by endpoint and command by command, through
-the live app with a real worker on Temporal's time-skipping test server.
+"""The v1 contract (the OpenAPI document; docs/http-api.md), endpoint by endpoint and command
+by command, through the live app with a real worker on Temporal's time-skipping test server.
 
 Every refusal code the rules have is reached through HTTP, and after each refusal the
 journey's chronology is unchanged ("nothing is written on an error"). The session's event

@@ -1,4 +1,4 @@
-"""What the caller is told when Temporal or the database fails (api/outcomes.py, api/errors.py).
+"""What the caller is told when Temporal or the database fails (services/outcomes.py, api/errors.py).
 
 - A command is answered 2xx if and only if its events are in the log: when Temporal took a
   command and appended its events but its answer was lost (late, the connection dropped, or

@@ -2,9 +2,9 @@
 LA's journey answers exactly as a missing one, and nothing about it reaches a response or a
 log line.
 
-The role table is docs/http-api.md's (and api/auth.py's): system and practitioner record casework,
-a manager also extends deadlines, a practitioner cannot change the timescale policy, an
-auditor writes nothing, and an admin changes the policy but records no casework.
+The role table is domain/roles.py's (docs/http-api.md shows it): system and practitioner
+record casework, a manager also extends deadlines, a practitioner cannot change the timescale
+policy, an auditor writes nothing, and an admin changes the policy but records no casework.
 """
 
 from __future__ import annotations

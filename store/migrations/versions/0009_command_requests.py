@@ -5,7 +5,7 @@ Revises: 0008
 Create Date: 2026-12-03
 
 ``command_requests``: one row per command a client sent through the API and the service
-recorded, written in the append's transaction (store/events.py R7): the caller's LA, the
+recorded, written in the append's transaction (R7, store/port.py): the caller's LA, the
 command id, the stream whose events answer it and the canonical hash of the request
 (api/idempotency.py). The same command id sent again with another request is refused
 (409 `command_id_reused`) by comparing with it. No personal data: ids and a hash.
