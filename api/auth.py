@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ApiError
 from services.identity import Principal
-from api.services import Services, services
+from api.dependencies import Services, services
 from services.permissions import check_may_read_reports
 
 bearer = HTTPBearer(

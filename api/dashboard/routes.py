@@ -43,7 +43,7 @@ from api.dashboard import session as sessions_
 from api.dashboard import words
 from services.identity import Principal
 from api.logging import note
-from api.services import Services, services
+from api.dependencies import Services, services
 from services import census, contexts, dashboard, journeys, oversight, reports
 from services.access import access_log_page
 from services.clock import la_today

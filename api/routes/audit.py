@@ -30,7 +30,7 @@ from api.auth import principal
 from api.errors import invalid_query
 from services.identity import Principal
 from api.logging import note
-from api.services import Services, services
+from api.dependencies import Services, services
 from services.access import AccessRecord, access_log_page
 from services.permissions import check_may_read_access_log
 

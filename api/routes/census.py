@@ -18,7 +18,7 @@ from api.errors import ApiError, invalid_query
 from services.identity import Principal
 from api.auth import reader
 from api.responses import REPORT_MALFORMED as MALFORMED, REPORT_REFUSED as REFUSED, REPORT_UNAUTHENTICATED as UNAUTHENTICATED
-from api.services import Services, services
+from api.dependencies import Services, services
 from services import census
 from domain.calendar import WorkingDayCalendar
 from reports import cin_census

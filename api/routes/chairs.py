@@ -16,7 +16,7 @@ from api import schemas
 from api.auth import principal
 from services.identity import Principal
 from api.responses import MALFORMED, UNAUTHENTICATED, answered, links, refused
-from api.services import Services, services
+from api.dependencies import Services, services
 from services import chairs
 
 router = APIRouter(prefix="/v1", tags=["chairs"])

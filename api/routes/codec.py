@@ -34,7 +34,7 @@ from api.auth import bearer, principal
 from api.dashboard.routes import signed_in
 from api.errors import ApiError
 from services.identity import Principal
-from api.services import Services, services
+from api.dependencies import Services, services
 from sealing.codec import SERVICE_SCOPE, SealedPayloadError, scope_of
 
 router = APIRouter(tags=["codec"])

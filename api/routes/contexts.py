@@ -35,7 +35,7 @@ from api.auth import principal
 from api.errors import context_not_found
 from api.logging import note
 from api.responses import MALFORMED, UNAUTHENTICATED, answered, links, refused
-from api.services import Services, calendar as la_calendar, la_today, services
+from api.dependencies import Services, calendar as la_calendar, la_today, services
 from domain.calendar import WorkingDayCalendar
 from domain.codec import to_data
 from services import contexts

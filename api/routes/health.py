@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.services import Services, services
+from api.dependencies import Services, services
 from observability.health import liveness_answer, readiness_answer
 from observability.metrics import CONTENT_TYPE_LATEST, render
 from services import readiness

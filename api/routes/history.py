@@ -18,7 +18,7 @@ from api.fields import Moment, RecordDate
 from api.auth import principal
 from services.identity import Principal
 from api.responses import NOT_FOUND, UNAUTHENTICATED
-from api.services import Services, calendar as la_calendar, clock, services
+from api.dependencies import Services, calendar as la_calendar, clock, services
 from services import journeys
 from services.clock import Clock
 from domain.calendar import WorkingDayCalendar

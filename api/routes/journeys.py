@@ -26,7 +26,7 @@ from api.auth import principal
 from api.errors import invalid_query
 from api.logging import note
 from api.responses import MALFORMED, NOT_FOUND, UNAUTHENTICATED, answered, links, refused
-from api.services import Services, services
+from api.dependencies import Services, services
 from domain.codec import to_data
 from services import journeys
 from services.identity import Principal

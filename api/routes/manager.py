@@ -26,7 +26,7 @@ from api.auth import principal
 from api.errors import invalid_query
 from services.identity import Principal
 from api.logging import note
-from api.services import Services, calendar, la_today, services
+from api.dependencies import Services, calendar, la_today, services
 from domain.calendar import WorkingDayCalendar
 from domain.periods import period_problem
 from services import oversight

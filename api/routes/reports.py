@@ -24,7 +24,7 @@ from api.auth import principal, reader
 from api.errors import ApiError, invalid_query
 from services.identity import Principal
 from api.responses import REPORT_MALFORMED, REPORT_REFUSED, REPORT_UNAUTHENTICATED
-from api.services import Services, calendar, services
+from api.dependencies import Services, calendar, services
 from services import reports
 from services.permissions import check_may_record_baselines
 from domain.calendar import WorkingDayCalendar

@@ -35,7 +35,7 @@ from api import schemas
 from api.auth import principal
 from api.errors import ApiError
 from services.identity import Principal
-from api.services import Services, services
+from api.dependencies import Services, services
 from services import webhooks
 from services.permissions import check_may_manage_webhooks, check_may_read_webhooks
 from domain.events import NOTIFIED

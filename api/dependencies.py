@@ -1,5 +1,5 @@
-"""The app's wiring (services/wiring.py) as a route receives it, and what routes of several
-modules take from it: the LA's today and its working-day calendar (FastAPI dependencies)."""
+"""FastAPI dependencies: the app's wiring (services/wiring.py) as a route receives it, and
+what routes of several modules take from it (the LA's today and its working-day calendar)."""
 
 from __future__ import annotations
 
