@@ -174,3 +174,13 @@ async def test_the_cli_writes_json_and_html_and_records_the_export(api, young_pe
     assert main(["subject-access", "--la", "874", "--child-id", child, "--json", str(nothing),
                  "--html", str(tmp_path / "nothing.html")]) == 1
     assert not nothing.exists()
+
+
+async def test_the_operation_is_in_the_openapi_document_with_its_answers(http):
+    operation = (await http.get("/openapi.json")).json()["paths"][URL]["post"]
+    assert operation["security"] == [{"HTTPBearer": []}]
+    assert {"200", "401", "404", "409", "422", "503"} <= set(operation["responses"])
+    assert {"application/json", "text/html; charset=utf-8"} <= set(operation["responses"]["200"]["content"])
+    body = operation["requestBody"]["content"]["application/json"]
+    assert body["examples"]["json"]["value"]["child_id"]
+    assert operation["responses"]["404"]["content"]["application/json"]["examples"]
