@@ -1,9 +1,9 @@
 """Subject access: everything the service holds about one young person, for the auditor (the
 data protection officer is an auditor-role user) answering a request under data protection law.
 
-The young person is named by the LA's child id, which the service never keeps in a key: a
-journey's workflow id is a keyed hash of the LA and the child id (workflows/client.py), so
-the same hash finds every journey of theirs in the LA, the closed ones and the one open now.
+The young person is named by the LA's child id. No index of child ids is kept: a journey's
+workflow id is a keyed hash of the LA and the child id (workflows/client.py), so the same
+hash finds every journey of theirs in the LA, the closed ones and the one open now.
 For each journey the export holds what an auditor's own reads give: the chronology as
 `full_chronology` reads it, the state (deadlines, plans, participation and views, consent,
 census details) folded from the log as the as-of read folds it, and the access log's rows
@@ -21,7 +21,6 @@ before it is handed over. Another LA's young person is "not found", as one the L
 from __future__ import annotations
 
 from datetime import date
-
 
 from domain.calendar import WorkingDayCalendar
 from domain.history import as_of

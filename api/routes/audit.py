@@ -38,6 +38,7 @@ from api.auth import principal
 from api.errors import invalid_query
 from services.identity import Principal
 from api.logging import note
+from api.responses import UNAUTHENTICATED as NO_TOKEN
 from api.services import Services, calendar, clock, services
 from domain.calendar import WorkingDayCalendar
 from reports.subject_access import to_html
@@ -182,7 +183,7 @@ class SubjectAccessExport(BaseModel):
 @router.post("/audit/subject-access", response_model=SubjectAccessExport, summary="Subject access export",
              responses={200: {"description": "everything held about the young person: JSON, or an HTML page",
                               "content": {HTML: {}}},
-                        401: UNAUTHENTICATED, 404: NOT_HELD, 409: NOT_AN_AUDITOR})
+                        401: NO_TOKEN, 404: NOT_HELD, 409: NOT_AN_AUDITOR})
 def subject_access_export(
     request: Request,
     body: SubjectAccessRequest = Body(openapi_examples={"json": {"summary": "The export as JSON",
