@@ -49,6 +49,7 @@ def parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="reports from the event log: the ROTH dataset as CSV or XLSX")
     importlib.import_module("cli.report").register(report.add_subparsers(dest="report_command", required=True))
     importlib.import_module("cli.operate").register(sub)
+    importlib.import_module("cli.subject_access").register(sub)
     token = sub.add_parser("token", help="bearer tokens for the embedded service's HTTP API")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help="print a new bearer token for one role in one LA")
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         # The chains (cli/show.py), then the signed checkpoints (cli/audit.py).
         from cli import audit
         return audit.verify_main(args)
-    if args.command in ("audit", "report", "migrate", "probe", "release", "keys"):
+    if args.command in ("audit", "report", "migrate", "probe", "release", "keys", "subject-access"):
         return args.run(args)
     if args.command == "rebuild":
         from cli import rebuild

@@ -224,6 +224,7 @@ ACCESS_WHAT = {
     "journey_record": "The journey’s record, at the command line",
     "access_log": "The access log",
     "cohort_report": "The cohort report (counts only; detail: period, threshold and what was shown)",
+    "subject_access": "Everything held about the young person, in a subject access export",
 }
 ACCESS_CHANNELS = {"api": "HTTP API", "dashboard": "Dashboard", "cli": "Command line"}
 

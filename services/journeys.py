@@ -203,9 +203,15 @@ def events(store: EventStore, reader: Reader, journey_id: str) -> list[dict]:
 def full_chronology(store: EventStore, reader: Reader, journey_id: str) -> list[dict]:
     """The events in log order, each correction beside what it corrects (domain/history.py)."""
     _exists(store, reader, journey_id)
-    entries = chronology([event_view(x) for x in store.read_stream(journey_id)])
+    entries = chronology_of(store, journey_id)
     access.record(store, reader, EVENTS, [journey_id], "chronology")
     return entries
+
+
+def chronology_of(store: EventStore, journey_id: str) -> list[dict]:
+    """`full_chronology`'s entries, not recorded: for a use case that records its own read
+    (services/subject_access.py), so that every chronology is read the one way."""
+    return chronology([event_view(x) for x in store.read_stream(journey_id)])
 
 
 def state_as_of(store: EventStore, reader: Reader, journey_id: str, as_recorded_at: datetime | None,

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from domain import roles
 from domain.roles import (
-    CASEWORK, CHANGE_POLICY, KEEP_CHAIRS, MANAGE_WEBHOOKS, READ_ACCESS_LOG, READ_REPORTS, READ_WEBHOOKS,
-    RECORD_BASELINES, USE_DASHBOARD, may,
+    CASEWORK, CHANGE_POLICY, EXPORT_SUBJECT_ACCESS, KEEP_CHAIRS, MANAGE_WEBHOOKS, READ_ACCESS_LOG, READ_REPORTS,
+    READ_WEBHOOKS, RECORD_BASELINES, USE_DASHBOARD, may,
 )
 from services.errors import NotAllowed
 from services.identity import Principal
@@ -58,6 +58,11 @@ def may_read_access_log(who: Principal) -> bool:
 def check_may_read_access_log(who: Principal) -> None:
     if not may_read_access_log(who):
         raise NotAllowed("Only an auditor can read the access log.")
+
+
+def check_may_export_subject_access(who: Principal) -> None:
+    if not may(who.role, EXPORT_SUBJECT_ACCESS):
+        raise NotAllowed("Only an auditor can export what is held about a young person (subject access).")
 
 
 def check_may_read_webhooks(who: Principal) -> None:

@@ -55,6 +55,7 @@ JOURNEY_PAGE = "journey_page"
 JOURNEY_RECORD = "journey_record"
 ACCESS_LOG = "access_log"
 TEMPORAL_PAYLOADS = "temporal_payloads"
+SUBJECT_ACCESS = "subject_access"
 
 # The codes the service records, with what each means (docs/audit.md's table, the API's
 # documentation and the dashboard's words follow it). A new read path adds its code here.
@@ -80,6 +81,8 @@ WHAT = {
                      "threshold and format or chart)",
     TEMPORAL_PAYLOADS: "Temporal payloads opened by the codec endpoint for the Temporal UI (POST /codec/decode): "
                        "the journeys they name, or none (detail: how many payloads)",
+    SUBJECT_ACCESS: "the journey in a subject access export of everything held about its young person "
+                    "(POST /v1/audit/subject-access, `pathways subject-access`; detail: the format)",
 }
 # What a code looks like: a code, never free text.
 WHAT_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

@@ -52,3 +52,14 @@ def journeys_page(
     with engine.connect() as connection:
         rows = connection.execute(query.order_by(journeys.c.journey_id).limit(limit)).all()
     return [JourneySummary(**row._mapping) for row in rows]
+
+
+def journeys_of_workflow(engine: Engine, local_authority: str, workflow_id: str) -> list[JourneySummary]:
+    """Every journey of the LA under one journey workflow id, oldest first: one young person's
+    journeys, open and closed (the id is a keyed hash of the LA and the LA's child id, and each
+    referral after a closure opens a new journey under it)."""
+    query = select(*SUMMARY_COLUMNS).where(
+        journeys.c.local_authority == local_authority, journeys.c.workflow_id == workflow_id)
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return sorted((JourneySummary(**row._mapping) for row in rows), key=lambda j: (j.opened_on, j.journey_id))

@@ -14,6 +14,14 @@ itself recorded (what `access_log`: with the journey id when listed per journey,
 actor as the detail when listed per user), first, once the request is known to be answered:
 a listing shows the log as it stood just before its own row, and its cursor keeps to that,
 so paging on ends even though each page read is recorded too (a new listing shows them).
+
+`POST /v1/audit/subject-access` exports everything held about one young person, named by the
+LA's child id, across their journeys (services/subject_access.py): as JSON, or as a plain HTML
+page to print. The child id travels in the body, never in the URL, where proxies and
+browsers keep it; the request log names no one. Only an auditor exports (409
+`not_allowed_for_role` for any other role, before the young person is looked for); a child
+id the caller's LA has no journey for, another LA's young person included, answers 404
+`young_person_not_found`. Each export is recorded in the access log, a row per journey.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api import access, schemas
@@ -30,8 +38,13 @@ from api.auth import principal
 from api.errors import invalid_query
 from services.identity import Principal
 from api.logging import note
-from api.dependencies import Services, services
+from api.responses import UNAUTHENTICATED as NO_TOKEN
+from api.dependencies import Services, calendar, clock, services
+from domain.calendar import WorkingDayCalendar
+from reports.subject_access import to_html
+from services import subject_access
 from services.access import AccessRecord, access_log_page
+from services.clock import Clock
 from services.permissions import check_may_read_access_log
 
 router = APIRouter(prefix="/v1", tags=["audit"])
@@ -112,3 +125,81 @@ def _decode_cursor(cursor: str | None) -> tuple[int | None, int | None]:
         return access.decode_cursor(cursor)
     except ValueError:
         raise invalid_query("cursor", "invalid_cursor", "The cursor is not one this service gave out.", cursor) from None
+
+
+# --- subject access ------------------------------------------------------------------------------
+
+HTML = "text/html; charset=utf-8"
+NOT_HELD = {"model": schemas.ErrorAnswer,
+            "description": "the caller's LA has no journey of a young person with this child id (another LA's young "
+                           "person answers the same)",
+            "content": {"application/json": {"examples": E(
+                ("young_person_not_found", "There is no young person with this child id in the LA's journeys."))}}}
+NOT_AN_AUDITOR = {"model": schemas.ErrorAnswer, "description": "the caller is not an auditor",
+                  "content": {"application/json": {"examples": E(
+                      ("not_allowed_for_role",
+                       "Only an auditor can export what is held about a young person (subject access)."))}}}
+
+
+class SubjectAccessRequest(schemas.Strict):
+    child_id: str = Field(pattern=schemas.CHILD_ID_PATTERN, examples=["LCS0012345"],
+                          description="the LA's child id of the young person (CIN census LAchildID)")
+    format: Literal["json", "html"] = Field("json", description="json (the export as data) or html (a page to print)")
+
+
+class SubjectAccessEvent(schemas.Event):
+    corrects: str | None = Field(None, description="with EventCorrected: the event id it corrects")
+    corrected_by: list[str] = Field(default_factory=list, description="the corrections made to this event since")
+
+
+class SubjectAccessJourney(BaseModel):
+    journey_id: str
+    opened_on: str
+    closed: bool
+    state: schemas.JourneyState = Field(description="as it stands, folded from the log; deadlines judged on "
+                                                    "`deadlines_judged_on`")
+    chronology: list[SubjectAccessEvent] = Field(description="every event in log order, corrections beside what "
+                                                             "they correct")
+    access_log: list[AccessEntry] = Field(description="every recorded read of the journey before this export")
+
+
+class NamedContext(BaseModel):
+    context_id: str
+    kind: str
+    name: str
+    journey_ids: list[str]
+
+
+class SubjectAccessExport(BaseModel):
+    local_authority: str
+    child_id: str
+    exported_at: datetime
+    deadlines_judged_on: str
+    journeys: list[SubjectAccessJourney] = Field(description="the young person's journeys in the LA, oldest first")
+    contexts_named: list[NamedContext] = Field(description="the contexts the journeys' weightings named (context "
+                                                           "cases record nothing about a young person)")
+
+
+@router.post("/audit/subject-access", response_model=SubjectAccessExport, summary="Subject access export",
+             responses={200: {"description": "everything held about the young person: JSON, or an HTML page",
+                              "content": {HTML: {}}},
+                        401: NO_TOKEN, 404: NOT_HELD, 409: NOT_AN_AUDITOR})
+def subject_access_export(
+    request: Request,
+    body: SubjectAccessRequest = Body(openapi_examples={"json": {"summary": "The export as JSON",
+                                                                 "value": {"child_id": "LCS0012345", "format": "json"}}}),
+    who: Principal = Depends(principal), svc: Services = Depends(services),
+    cal: WorkingDayCalendar = Depends(calendar), now: Clock | None = Depends(clock),
+) -> dict | Response:
+    """Everything the service holds about one young person of the caller's LA, named by the
+    LA's child id: each of their journeys (closed and open) with its state, deadlines, plans,
+    participation and views, consent, census details and assessments, its full chronology
+    and every recorded read of it, and the contexts their weightings named. An auditor's
+    (the data protection officer's), for a subject access request; recorded in the access
+    log (`subject_access`, one row per journey, the format as its detail)."""
+    found = subject_access.export(svc.store, access.reader(request), svc.settings.id_key, body.child_id, cal,
+                                  body.format, now)
+    if body.format == "json":
+        return found
+    return Response(to_html(found), media_type=HTML,
+                    headers={"Content-Disposition": 'attachment; filename="subject-access.html"'})

@@ -35,6 +35,7 @@ def test_the_table_says_what_each_role_may_do():
     assert roles.roles_that_may(roles.KEEP_CHAIRS) == ("manager", "admin")
     assert roles.roles_that_may(roles.READ_REPORTS) == ("manager", "auditor")
     assert roles.roles_that_may(roles.READ_ACCESS_LOG) == ("auditor",)
+    assert roles.roles_that_may(roles.EXPORT_SUBJECT_ACCESS) == ("auditor",)
     assert roles.roles_that_may(roles.USE_DASHBOARD) == ("manager", "auditor")
     assert [r for r in roles.ROLES if roles.records_nothing(r)] == ["auditor"]
     assert not roles.may("operator", roles.CASEWORK)  # an unknown role may do nothing
