@@ -63,6 +63,9 @@ OBSERVED, COMMANDS_FIRST, DATABASE_BUSY = "observed", "commands first", "databas
 # Runs that pass this patch take in what the log holds beyond their version (LogAhead) and
 # go on; asked only when it happens.
 CATCH_UP_PATCH = "catch-up-with-the-log"
+# Runs that pass this patch have the clock read the log after their version before it judges:
+# a lost workflow task's events are taken in even when no later append meets them.
+CLOCK_READS_LOG_PATCH = "clock-reads-the-log-first"
 
 
 def stream_id_for(workflow_id: str, opening_command_id: str) -> str:
@@ -372,6 +375,10 @@ class DeciderWorkflow:
         """What `_observe_clock` does under the lock."""
         if self._clock_gives_way and (self._changed or self._commands_in_hand):
             return COMMANDS_FIRST
+        if workflow.patched(CLOCK_READS_LOG_PATCH) and await self._took_in_the_log():
+            # The log held what a lost workflow task appended: commands' events, which the
+            # clock judges again after the quiet period, as after any command.
+            return COMMANDS_FIRST
         today = self._today()
         if self._clock_refused_on == today:
             return OBSERVED
@@ -429,13 +436,31 @@ class DeciderWorkflow:
         met a log ahead of them retried for ever."""
         if not workflow.patched(CATCH_UP_PATCH):
             raise ApplicationError("the event log is ahead of this run", type="stream_ahead")
-        rows = await workflow.execute_local_activity(
-            READ_STREAM_AFTER, args=[self._stream_id(), self._state.version],
-            start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=PERSIST_RETRY, result_type=list,
-        )
+        rows = await self._log_after(PERSIST_RETRY)
         if not rows:  # never expected: the append said the log was ahead
             raise ApplicationError("the event log was ahead of this run, then was not", type="stream_ahead",
                                    non_retryable=True)
+        self._take_in(rows)
+
+    async def _took_in_the_log(self) -> bool:
+        """Whether the log held events after this run's version, now taken in. Looked at
+        once: a database that does not answer is the clock's append's to meet (and give way
+        to), not this look's to wait for with the lock held."""
+        try:
+            rows = await self._log_after(GIVE_WAY_RETRY)
+        except ACTIVITY_FAILED:
+            return False
+        if rows:
+            self._take_in(rows)
+        return bool(rows)
+
+    async def _log_after(self, retry: RetryPolicy) -> list[dict]:
+        return await workflow.execute_local_activity(
+            READ_STREAM_AFTER, args=[self._stream_id(), self._state.version],
+            start_to_close_timeout=PERSIST_TIMEOUT, retry_policy=retry, result_type=list,
+        )
+
+    def _take_in(self, rows: list[dict]) -> None:
         self._state = self._evolved([self._event_from(row) for row in rows])
         self._seen.update(row["command_id"] for row in rows if row["command_id"])
         self._validated = None
